@@ -1,0 +1,179 @@
+//! The article record: what every stage produces for the next, what the index stores and what
+//! `show` and `export` print. Its JSON form is documented in `schema/article.schema.json`.
+//!
+//! The record is plain data. Nothing here reads files or talks to the index.
+
+use chrono::{DateTime, SecondsFormat, Utc};
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+/// Version of the exported JSON record. Bump it when a field changes meaning or type.
+pub const SCHEMA_VERSION: u32 = 1;
+
+/// Where an article came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SourceKind {
+    File,
+    Url,
+    Feed,
+}
+
+/// The origin of an article: the absolute path of a file, or the URL of a web source.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SourceRef {
+    pub kind: SourceKind,
+    pub location: String,
+}
+
+/// An image of the article, kept as metadata after it was cut out of the text.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Image {
+    /// The real image: `data-original` (or another lazy-loading attribute) before `src`,
+    /// with image-proxy prefixes unwrapped.
+    pub url: String,
+    pub width: Option<u32>,
+    pub height: Option<u32>,
+    /// The `alt` text, or the caption that followed the image when it had none.
+    pub alt: Option<String>,
+}
+
+/// One article, as stored and exported (schema version [`SCHEMA_VERSION`]).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Article {
+    pub schema: u32,
+    pub id: String,
+    pub title: String,
+    pub author: Option<String>,
+    #[serde(with = "rfc3339_opt")]
+    pub published_at: Option<DateTime<Utc>>,
+    pub categories: Vec<String>,
+    pub tags: Vec<String>,
+    pub source: SourceRef,
+    /// Canonical URL, when the article says where it lives.
+    pub url: Option<String>,
+    /// BCP 47 primary language: `zh`, `en`, or `und` when it cannot be told.
+    pub lang: String,
+    pub text: String,
+    pub images: Vec<Image>,
+    pub lead_image: Option<String>,
+    /// `sha256:` of the clean text: equal texts, equal hashes.
+    pub content_hash: String,
+    #[serde(with = "rfc3339")]
+    pub ingested_at: DateTime<Utc>,
+    /// Front-matter keys newsdesk does not interpret, kept as they were.
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+impl Article {
+    /// A digest of everything the source determines (all but `ingested_at`), used to tell an
+    /// unchanged article from an updated one on re-ingest.
+    pub fn fingerprint(&self) -> String {
+        let mut copy = self.clone();
+        copy.ingested_at = DateTime::<Utc>::UNIX_EPOCH;
+        let json = serde_json::to_vec(&copy).expect("an article always serializes");
+        sha256_hex(&json)
+    }
+
+    /// The publication name used for per-source statistics and in search output: the author
+    /// (RSS-to-blog mirrors put the site there), else the URL's host.
+    pub fn source_name(&self) -> String {
+        if let Some(author) = self.author.as_deref().filter(|a| !a.trim().is_empty()) {
+            return author.trim().to_string();
+        }
+        self.url
+            .as_deref()
+            .and_then(|u| url::Url::parse(u).ok())
+            .and_then(|u| u.host_str().map(str::to_string))
+            .unwrap_or_else(|| "unknown".to_string())
+    }
+}
+
+/// The stable id of an article: 16 hex digits of a hash of its canonical URL when it has one,
+/// else of its source location (an absolute, normalized path for files).
+pub fn article_id(url: Option<&str>, source: &SourceRef) -> String {
+    let key = match url {
+        Some(u) => format!("url\0{u}"),
+        None => format!("{:?}\0{}", source.kind, source.location),
+    };
+    sha256_hex(key.as_bytes())[..16].to_string()
+}
+
+pub fn content_hash(text: &str) -> String {
+    format!("sha256:{}", sha256_hex(text.as_bytes()))
+}
+
+fn sha256_hex(bytes: &[u8]) -> String {
+    let digest = Sha256::digest(bytes);
+    let mut out = String::with_capacity(64);
+    for b in digest {
+        out.push_str(&format!("{b:02x}"));
+    }
+    out
+}
+
+/// Formats a timestamp the way the record stores it: RFC 3339, UTC, `Z`, whole seconds.
+pub fn format_utc(t: &DateTime<Utc>) -> String {
+    t.to_rfc3339_opts(SecondsFormat::Secs, true)
+}
+
+mod rfc3339 {
+    use chrono::{DateTime, Utc};
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(t: &DateTime<Utc>, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&super::format_utc(t))
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<DateTime<Utc>, D::Error> {
+        let s = String::deserialize(d)?;
+        DateTime::parse_from_rfc3339(&s)
+            .map(|t| t.with_timezone(&Utc))
+            .map_err(serde::de::Error::custom)
+    }
+}
+
+mod rfc3339_opt {
+    use chrono::{DateTime, Utc};
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(t: &Option<DateTime<Utc>>, s: S) -> Result<S::Ok, S::Error> {
+        match t {
+            Some(t) => super::rfc3339::serialize(t, s),
+            None => s.serialize_none(),
+        }
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<DateTime<Utc>>, D::Error> {
+        match Option::<String>::deserialize(d)? {
+            None => Ok(None),
+            Some(s) => DateTime::parse_from_rfc3339(&s)
+                .map(|t| Some(t.with_timezone(&Utc)))
+                .map_err(serde::de::Error::custom),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn file(path: &str) -> SourceRef {
+        SourceRef { kind: SourceKind::File, location: path.into() }
+    }
+
+    #[test]
+    fn id_prefers_the_canonical_url() {
+        let a = article_id(Some("https://example.com/a"), &file("/x/a.md"));
+        let b = article_id(Some("https://example.com/a"), &file("/y/b.md"));
+        assert_eq!(a, b);
+        assert_eq!(a.len(), 16);
+        assert_ne!(article_id(None, &file("/x/a.md")), article_id(None, &file("/y/b.md")));
+    }
+
+    #[test]
+    fn content_hash_is_prefixed_sha256() {
+        let h = content_hash("abc");
+        assert_eq!(h, "sha256:ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+    }
+}

@@ -1,0 +1,359 @@
+//! Turns an article body (HTML, or Markdown rendered to HTML) into clean text plus metadata.
+//!
+//! The DOM surgery runs on a [`scraper`] tree, with selectors that cover the templates of the
+//! sources in the corpus:
+//!
+//! * image boxes (ZAKER's `div.img_box`, 36kr's `p.image-wrapper`, Huxiu's `p.img-center-box`,
+//!   Dockone's `div.aw-upload-img-list`, `figure`, `picture`, bare `img`) are cut out, and each
+//!   `img` is kept as an [`Image`] with its real URL, size and alt text;
+//! * image captions (`figcaption`, `p.text-img-note`, `p.img-desc`, ZAKER's `div.zk_decsimg`)
+//!   are cut out too, and become the alt text of the image before them when it had none;
+//! * scripts, styles, embedded frames and media, forms, and the boilerplate containers of the
+//!   corpus (`#recommend_bottom`, `#article_bottom`, 快科技's end matter, IT 之家's tip line …)
+//!   are dropped, as are elements left empty.
+//!
+//! What is left is serialized and rendered to text by [`html2text`], then whitespace is
+//! normalized: paragraphs separated by one blank line, no runs of spaces, no blank edges.
+//! The body is thus parsed twice (scraper, then html2text's own parser): html2text offers no way
+//! to edit its DOM's text nodes, and the cost is measured in the benchmarks.
+//!
+//! Text that sits next to an image box but outside it is kept. Links keep their text only.
+//!
+//! Not here: reading files, front matter, language detection or any analysis of the text.
+
+use std::sync::LazyLock;
+
+use scraper::{ElementRef, Html, Selector};
+
+use crate::article::Image;
+
+/// The result of cleaning one body.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Cleaned {
+    pub text: String,
+    pub images: Vec<Image>,
+    /// Text of the first heading (`h1`–`h6`), a title of last resort.
+    pub first_heading: Option<String>,
+    /// What the `<head>` of a full HTML document says, when there is one.
+    pub head: HeadMeta,
+}
+
+/// Metadata from the `<head>` of a full HTML document.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct HeadMeta {
+    pub title: Option<String>,
+    pub canonical_url: Option<String>,
+    pub author: Option<String>,
+    pub published: Option<String>,
+    pub lang: Option<String>,
+}
+
+fn selector(css: &str) -> Selector {
+    Selector::parse(css).unwrap_or_else(|e| panic!("invalid built-in selector {css:?}: {e}"))
+}
+
+/// Elements dropped with everything inside them (after their images were collected).
+static DROP: LazyLock<Selector> = LazyLock::new(|| {
+    selector(concat!(
+        "head, script, style, iframe, frame, frameset, noscript, template, object, embed, ",
+        "video, audio, canvas, svg, form, button, input, select, textarea, link, meta, ",
+        // image boxes
+        "img, picture, figure, div.img_box, p.image-wrapper, p.img-center-box, ",
+        "div.aw-upload-img-list, div.aw-upload-file-list, div.zk_upvideo, ",
+        // boilerplate of the corpus templates
+        "#recommend_bottom, #article_bottom, div.edi_oper, div.tougao-user, p.editor-note, ",
+        "p.end, p.zhuanzai, p.bqian, p.url, a.jiucuo, div.page_article",
+    ))
+});
+
+/// Image captions: dropped from the text, kept as alt text.
+static CAPTION: LazyLock<Selector> =
+    LazyLock::new(|| selector("figcaption, p.text-img-note, p.img-desc, div.zk_decsimg"));
+
+static IMG: LazyLock<Selector> = LazyLock::new(|| selector("img"));
+static HEADING: LazyLock<Selector> = LazyLock::new(|| selector("h1, h2, h3, h4, h5, h6"));
+
+/// Elements that mean nothing once they hold no text.
+static EMPTIABLE: LazyLock<Selector> = LazyLock::new(|| {
+    selector("p, div, span, a, center, section, article, strong, b, em, i, u, font, li, ul, ol, blockquote, h1, h2, h3, h4, h5, h6")
+});
+
+/// Cleans `body`. `full_document` says it is a whole page (with `<head>`) rather than a
+/// fragment; only then is head metadata read.
+pub fn clean(body: &str, full_document: bool) -> Cleaned {
+    let mut html =
+        if full_document { Html::parse_document(body) } else { Html::parse_fragment(body) };
+    let head = if full_document { read_head(&html) } else { HeadMeta::default() };
+    let images = collect_images(&html);
+    let first_heading = html
+        .select(&HEADING)
+        .map(element_text)
+        .find(|t| !t.is_empty());
+
+    let doomed: Vec<_> = html
+        .select(&DROP)
+        .chain(html.select(&CAPTION))
+        .map(|e| e.id())
+        .collect();
+    for id in doomed {
+        if let Some(mut node) = html.tree.get_mut(id) {
+            node.detach();
+        }
+    }
+    // Innermost first, so that a parent emptied by its children's removal goes too.
+    let mut empties: Vec<_> = html
+        .select(&EMPTIABLE)
+        .filter(|e| e.text().all(|t| t.trim().is_empty()))
+        .map(|e| e.id())
+        .collect();
+    empties.reverse();
+    for id in empties {
+        if let Some(mut node) = html.tree.get_mut(id) {
+            node.detach();
+        }
+    }
+
+    let rendered = render(&html.root_element().html());
+    Cleaned { text: normalize_whitespace(&rendered), images, first_heading, head }
+}
+
+fn render(html: &str) -> String {
+    // A width no line reaches: the text is stored unwrapped.
+    const WIDTH: usize = 1_000_000;
+    html2text::config::with_decorator(html2text::render::TrivialDecorator::new())
+        .string_from_read(html.as_bytes(), WIDTH)
+        .unwrap_or_default()
+}
+
+/// An element's text with whitespace collapsed.
+fn element_text(e: ElementRef<'_>) -> String {
+    collapse_spaces(&e.text().collect::<String>())
+}
+
+fn collapse_spaces(s: &str) -> String {
+    s.split(|c: char| c.is_whitespace()).filter(|w| !w.is_empty()).collect::<Vec<_>>().join(" ")
+}
+
+/// Collapses runs of whitespace inside lines, trims lines, and leaves at most one blank line
+/// between paragraphs.
+pub fn normalize_whitespace(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut blank_pending = false;
+    for line in text.lines() {
+        let line = collapse_spaces(line);
+        if line.is_empty() {
+            blank_pending = !out.is_empty();
+            continue;
+        }
+        if !out.is_empty() {
+            out.push_str(if blank_pending { "\n\n" } else { "\n" });
+        }
+        blank_pending = false;
+        out.push_str(&line);
+    }
+    out
+}
+
+fn attr<'a>(e: &'a ElementRef<'_>, names: &[&str]) -> Option<&'a str> {
+    names.iter().filter_map(|n| e.value().attr(n)).map(str::trim).find(|v| !v.is_empty())
+}
+
+fn dimension(e: &ElementRef<'_>, names: &[&str]) -> Option<u32> {
+    let v = attr(e, names)?;
+    let digits: String = v.chars().take_while(char::is_ascii_digit).collect();
+    digits.parse().ok().filter(|&n| n > 0)
+}
+
+/// Every `img` of the body in document order, with captions as alt text where alt is missing.
+fn collect_images(html: &Html) -> Vec<Image> {
+    let mut images: Vec<Image> = Vec::new();
+    let caption_ids: Vec<_> = html.select(&CAPTION).map(|e| e.id()).collect();
+    for node in html.root_element().descendants() {
+        let Some(e) = ElementRef::wrap(node) else { continue };
+        if caption_ids.contains(&e.id()) {
+            let caption = element_text(e);
+            if let Some(last) = images.last_mut() {
+                if last.alt.is_none() && !caption.is_empty() {
+                    last.alt = Some(caption);
+                }
+            }
+            continue;
+        }
+        if !IMG.matches(&e) {
+            continue;
+        }
+        let url = attr(&e, &["data-original", "_src", "data-src", "data-lazy-src", "data-actualsrc", "src"])
+            .map(unwrap_proxy)
+            .unwrap_or_default();
+        // 36kr writes the size as data-img-size-val="553,329".
+        let size_val = e.value().attr("data-img-size-val").and_then(|v| {
+            let (w, h) = v.split_once(',')?;
+            Some((w.trim().parse().ok()?, h.trim().parse().ok()?))
+        });
+        images.push(Image {
+            url,
+            width: dimension(&e, &["data-width", "data-w", "width", "w"]).or(size_val.map(|s| s.0)),
+            height: dimension(&e, &["data-height", "data-h", "height", "h"]).or(size_val.map(|s| s.1)),
+            alt: attr(&e, &["alt"]).map(collapse_spaces),
+        });
+    }
+    images
+}
+
+fn read_head(html: &Html) -> HeadMeta {
+    let first = |css: &str, attribute: &str| {
+        html.select(&selector(css))
+            .filter_map(|e| e.value().attr(attribute).map(|v| v.trim().to_string()))
+            .find(|v| !v.is_empty())
+    };
+    HeadMeta {
+        title: html.select(&selector("title")).map(element_text).find(|t| !t.is_empty()),
+        canonical_url: first("link[rel=canonical]", "href"),
+        author: first("meta[name=author]", "content"),
+        published: first("meta[property='article:published_time']", "content")
+            .or_else(|| first("time[datetime]", "datetime")),
+        lang: first("html[lang]", "lang"),
+    }
+}
+
+/// Unwraps an image-proxy URL to the image behind it:
+/// `https://proxy.example/?http://img.example/a.jpg` → `http://img.example/a.jpg`, and likewise
+/// a proxy that takes the target as a `url=` parameter, percent-encoded or not.
+pub fn unwrap_proxy(url: &str) -> String {
+    let mut current = url.trim().to_string();
+    // Proxies can be stacked; a few rounds is plenty and bounds the work.
+    for _ in 0..4 {
+        let Some((_, query)) = current.split_once('?') else { break };
+        let candidate = if is_http(query) {
+            query.to_string()
+        } else if let Some(v) = query
+            .split('&')
+            .find_map(|kv| kv.strip_prefix("url=").or_else(|| kv.strip_prefix("u=")))
+        {
+            percent_decode(v)
+        } else {
+            percent_decode(query)
+        };
+        if !is_http(&candidate) || candidate == current {
+            break;
+        }
+        current = candidate;
+    }
+    current
+}
+
+fn is_http(s: &str) -> bool {
+    let lower = s.get(..8).unwrap_or(s).to_ascii_lowercase();
+    lower.starts_with("http://") || lower.starts_with("https://")
+}
+
+fn percent_decode(s: &str) -> String {
+    url::form_urlencoded::parse(format!("x={s}").as_bytes())
+        .next()
+        .map(|(_, v)| v.into_owned())
+        .unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn proxy_prefixes_are_unwrapped() {
+        assert_eq!(
+            unwrap_proxy("https://cors.zfour.workers.dev/?http://zkres2.myzaker.com/a.jpg"),
+            "http://zkres2.myzaker.com/a.jpg"
+        );
+        assert_eq!(
+            unwrap_proxy("https://proxy.example/?http://img.example/a.jpg"),
+            "http://img.example/a.jpg"
+        );
+        assert_eq!(
+            unwrap_proxy("https://images.example/fetch?url=https%3A%2F%2Fimg.example%2Fb.png&w=300"),
+            "https://img.example/b.png"
+        );
+        let plain = "https://img.huxiucdn.com/a.png?imageView2/2/w/1000";
+        assert_eq!(unwrap_proxy(plain), plain);
+    }
+
+    #[test]
+    fn zaker_image_box_goes_and_the_text_beside_it_stays() {
+        let body = r#"<div><p>开头。</p><p></p><div class="img_box" id="id_imagebox_0" onclick><div class="content_img_div perview_img_div"><img class="lazy opacity_0 " id="img_0" data-original="http://zkres2.myzaker.com/a_1024.jpg" data-height="460" data-width="690" src="https://cors.zfour.workers.dev/?http://zkres2.myzaker.com/a_1024.jpg"></div></div>图旁的文字。<p></p><div class="zaker_div"><div class="zk_decsimg zk_alignleft"><p>图片说明</p></div><div class="edi_oper"></div></div><div id="recommend_bottom"></div><div id="article_bottom"></div></div>"#;
+        let c = clean(body, false);
+        assert_eq!(c.text, "开头。\n\n图旁的文字。");
+        assert_eq!(
+            c.images,
+            vec![Image {
+                url: "http://zkres2.myzaker.com/a_1024.jpg".into(),
+                width: Some(690),
+                height: Some(460),
+                alt: Some("图片说明".into()),
+            }]
+        );
+    }
+
+    #[test]
+    fn kr36_image_wrapper_and_size_value() {
+        let body = r#"<p>甲。</p> <p class="image-wrapper"><img data-img-size-val="553,329" src="https://img.36krcdn.com/x_img_000"></p> <p label="图片描述" class="img-desc">▲对比图</p> <p>乙。</p><p class="editor-note">本文来自微信公众号</p>"#;
+        let c = clean(body, false);
+        assert_eq!(c.text, "甲。\n\n乙。");
+        assert_eq!(c.images[0].width, Some(553));
+        assert_eq!(c.images[0].height, Some(329));
+        assert_eq!(c.images[0].alt.as_deref(), Some("▲对比图"));
+    }
+
+    #[test]
+    fn huxiu_lazy_image_uses_underscore_src() {
+        let body = r#"<p>甲</p><p class="img-center-box"><img class="lazyImg" _src="https://img.huxiucdn.com/real.png" data-w="1000" data-h="322" src="https://img.huxiucdn.com/placeholder.png"></p><p label="图片备注" class="text-img-note">备注</p><p>乙</p>"#;
+        let c = clean(body, false);
+        assert_eq!(c.text, "甲\n\n乙");
+        assert_eq!(c.images[0].url, "https://img.huxiucdn.com/real.png");
+        assert_eq!((c.images[0].width, c.images[0].height), (Some(1000), Some(322)));
+    }
+
+    #[test]
+    fn mydrivers_end_matter_is_boilerplate() {
+        let body = r#"<p>正文。</p><p align="center"><a href="https://img1.mydrivers.com/a.png" target="_blank"><img alt="图" h="374" src="https://img1.mydrivers.com/s_a.png" w="600"></a></p><p class="end"> - THE END -</p><p class="zhuanzai">转载请注明出处：快科技</p><p class="bqian"><a href="https://news.mydrivers.com/tag/x.htm"><i>#</i>特斯拉</a></p><p class="url"><span>责任编辑：若风</span></p>"#;
+        let c = clean(body, false);
+        assert_eq!(c.text, "正文。");
+        assert_eq!(c.images.len(), 1);
+        assert_eq!((c.images[0].width, c.images[0].height), (Some(600), Some(374)));
+    }
+
+    #[test]
+    fn scripts_styles_frames_go_and_entities_are_decoded() {
+        let body = "<div><script>var x = 1;</script><style>p{}</style><iframe src=\"https://v.example/\"></iframe><noscript>enable js</noscript><p>a&nbsp;&amp;&#123;b&#125; &ldquo;q&rdquo;</p></div>";
+        assert_eq!(clean(body, false).text, "a &{b} \u{201c}q\u{201d}");
+    }
+
+    #[test]
+    fn br_separated_paragraphs_headings_and_lists_keep_their_lines() {
+        let body = "<div><br>第一段。<br>\n<br>第二段。<br>\n<h3>小标题</h3><ul><li>一</li><li>二</li></ul></div>";
+        let c = clean(body, false);
+        for line in ["第一段。", "第二段。", "小标题"] {
+            assert!(c.text.lines().any(|l| l == line), "{line} not alone in {:?}", c.text);
+        }
+        assert!(c.text.lines().any(|l| l.ends_with('一')) && c.text.lines().any(|l| l.ends_with('二')));
+        assert_eq!(c.first_heading.as_deref(), Some("小标题"));
+        assert!(!c.text.contains("\n\n\n"));
+    }
+
+    #[test]
+    fn links_keep_their_text_but_not_their_urls() {
+        let c = clean(r#"<p>见<a href="https://example.com/x">更新日志</a>。</p>"#, false);
+        assert_eq!(c.text, "见更新日志。");
+    }
+
+    #[test]
+    fn full_documents_yield_head_metadata() {
+        let page = r#"<!doctype html><html lang="en"><head><title>Page title</title><link rel="canonical" href="https://example.com/a"><meta name="author" content="Ann"><meta property="article:published_time" content="2022-01-02T03:04:05Z"></head><body><h1>Heading</h1><p>Body.</p><figure><img src="a.png"><figcaption>Cap</figcaption></figure></body></html>"#;
+        let c = clean(page, true);
+        assert_eq!(c.head.title.as_deref(), Some("Page title"));
+        assert_eq!(c.head.canonical_url.as_deref(), Some("https://example.com/a"));
+        assert_eq!(c.head.author.as_deref(), Some("Ann"));
+        assert_eq!(c.head.published.as_deref(), Some("2022-01-02T03:04:05Z"));
+        assert_eq!(c.head.lang.as_deref(), Some("en"));
+        assert_eq!(c.text, "Heading\n\nBody.");
+        assert_eq!(c.images[0].alt.as_deref(), Some("Cap"));
+    }
+}

@@ -1,0 +1,236 @@
+//! Word segmentation for Chinese and English text, shared by the index and the query parser.
+//!
+//! Chinese has no spaces, so text is cut into words with jieba's dictionary. Two tokenizers are
+//! built from the same cut:
+//!
+//! * [`Mode::Index`] emits every word *and* the dictionary words inside it (`支付宝` → `支付`,
+//!   `支付宝`), all at the word's position, so a query for a shorter word finds the longer one;
+//! * [`Mode::Query`] emits only the words, so a query is never widened into its parts.
+//!
+//! Positions count words, not characters: a phrase query cut the same way as the document lines
+//! up with it whatever the granularity of the words inside.
+//!
+//! HMM discovery of unknown words is deliberately off: it makes the cut of a word depend on its
+//! neighbours, so a name could be cut one way in a short query and another way in an article.
+//! Unknown words fall apart into single characters, which a phrase query still matches.
+//!
+//! Non-Han runs (`Server-side`, `robots.txt`, `1.22`) are split on punctuation into alphanumeric
+//! parts; lower-casing and English stemming are token filters added by [`analyzer`].
+//!
+//! Not here: stop words (phrases need every word), keyword or entity extraction.
+
+use std::sync::LazyLock;
+
+use jieba_rs::Jieba;
+use tantivy::tokenizer::{
+    Language, LowerCaser, RemoveLongFilter, Stemmer, TextAnalyzer, Token, TokenStream, Tokenizer,
+};
+
+/// The jieba dictionary takes ~0.1 s to load, so it is loaded once, on first use.
+static JIEBA: LazyLock<Jieba> = LazyLock::new(Jieba::new);
+
+/// Tokens longer than this (in bytes) are noise (base64, hashes) and are dropped.
+const MAX_TOKEN_BYTES: usize = 64;
+
+/// Whether a tokenizer serves indexing (words and the words inside them) or querying (words).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    Index,
+    Query,
+}
+
+/// A segmented piece of text: byte offsets into the input and the word position.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Piece {
+    pub from: usize,
+    pub to: usize,
+    pub position: usize,
+}
+
+pub fn is_han(c: char) -> bool {
+    matches!(c as u32,
+        0x3400..=0x4DBF | 0x4E00..=0x9FFF | 0xF900..=0xFAFF | 0x20000..=0x2EBEF | 0x30000..=0x3134F)
+}
+
+/// Cuts `text` into pieces, calling `emit` for each in order of position.
+pub fn segment(text: &str, mode: Mode, mut emit: impl FnMut(Piece)) {
+    let jieba = &*JIEBA;
+    let mut position = 0usize;
+    for token in jieba.cut(text, false) {
+        let word = token.word;
+        let base = token.byte_start;
+        if !word.chars().any(char::is_alphanumeric) {
+            continue;
+        }
+        if !word.chars().any(is_han) {
+            // Split on anything that is not a letter or digit, one position per part.
+            let mut start = None;
+            for (i, c) in word.char_indices().chain(std::iter::once((word.len(), ' '))) {
+                match (c.is_alphanumeric(), start) {
+                    (true, None) => start = Some(i),
+                    (false, Some(s)) => {
+                        if i - s <= MAX_TOKEN_BYTES {
+                            emit(Piece { from: base + s, to: base + i, position });
+                            position += 1;
+                        }
+                        start = None;
+                    }
+                    _ => {}
+                }
+            }
+            continue;
+        }
+        if word.len() > MAX_TOKEN_BYTES {
+            continue;
+        }
+        if mode == Mode::Index {
+            let bounds: Vec<usize> =
+                word.char_indices().map(|(i, _)| i).chain(std::iter::once(word.len())).collect();
+            let chars = bounds.len() - 1;
+            for len in [2usize, 3] {
+                if chars <= len {
+                    continue;
+                }
+                for i in 0..=chars - len {
+                    let gram = &word[bounds[i]..bounds[i + len]];
+                    if jieba.has_word(gram) {
+                        emit(Piece { from: base + bounds[i], to: base + bounds[i + len], position });
+                    }
+                }
+            }
+        }
+        emit(Piece { from: base, to: token.byte_end, position });
+        position += 1;
+    }
+}
+
+/// A tantivy tokenizer over [`segment`]. Reuses its token buffer between texts.
+#[derive(Clone)]
+pub struct JiebaTokenizer {
+    mode: Mode,
+    tokens: Vec<Token>,
+}
+
+impl JiebaTokenizer {
+    pub fn new(mode: Mode) -> Self {
+        JiebaTokenizer { mode, tokens: Vec::new() }
+    }
+}
+
+pub struct PieceStream<'a> {
+    tokens: &'a mut Vec<Token>,
+    next: usize,
+}
+
+impl Tokenizer for JiebaTokenizer {
+    type TokenStream<'a> = PieceStream<'a>;
+
+    fn token_stream<'a>(&'a mut self, text: &'a str) -> PieceStream<'a> {
+        self.tokens.clear();
+        let tokens = &mut self.tokens;
+        segment(text, self.mode, |p| {
+            tokens.push(Token {
+                offset_from: p.from,
+                offset_to: p.to,
+                position: p.position,
+                text: text[p.from..p.to].to_string(),
+                position_length: 1,
+            })
+        });
+        PieceStream { tokens: &mut self.tokens, next: 0 }
+    }
+}
+
+impl TokenStream for PieceStream<'_> {
+    fn advance(&mut self) -> bool {
+        self.next += 1;
+        self.next <= self.tokens.len()
+    }
+
+    fn token(&self) -> &Token {
+        &self.tokens[self.next - 1]
+    }
+
+    fn token_mut(&mut self) -> &mut Token {
+        &mut self.tokens[self.next - 1]
+    }
+}
+
+/// The full analyzer for article text: segmentation, lower-casing, English stemming.
+pub fn analyzer(mode: Mode) -> TextAnalyzer {
+    TextAnalyzer::builder(JiebaTokenizer::new(mode))
+        .filter(RemoveLongFilter::limit(MAX_TOKEN_BYTES + 1))
+        .filter(LowerCaser)
+        .filter(Stemmer::new(Language::English))
+        .build()
+}
+
+/// Runs `analyzer(mode)` over `text` and returns the terms, for tests and diagnostics.
+pub fn terms(text: &str, mode: Mode) -> Vec<(String, usize)> {
+    let mut analyzer = analyzer(mode);
+    let mut stream = analyzer.token_stream(text);
+    let mut out = Vec::new();
+    while let Some(t) = stream.next() {
+        out.push((t.text.clone(), t.position));
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn words(text: &str, mode: Mode) -> Vec<String> {
+        terms(text, mode).into_iter().map(|(t, _)| t).collect()
+    }
+
+    #[test]
+    fn index_mode_emits_words_inside_longer_words() {
+        let w = words("我用支付宝付款", Mode::Index);
+        assert!(w.contains(&"支付宝".to_string()), "{w:?}");
+        assert!(w.contains(&"支付".to_string()), "{w:?}");
+    }
+
+    #[test]
+    fn query_mode_keeps_words_whole() {
+        let w = words("支付宝", Mode::Query);
+        assert_eq!(w, vec!["支付宝"]);
+    }
+
+    #[test]
+    fn interconnection_is_found_by_its_first_half() {
+        let index = words("推动平台互联互通", Mode::Index);
+        for q in words("互联", Mode::Query) {
+            assert!(index.contains(&q), "{q} not in {index:?}");
+        }
+    }
+
+    #[test]
+    fn sub_words_share_the_position_of_their_word() {
+        let t = terms("支付宝付款", Mode::Index);
+        let pos = |w: &str| t.iter().find(|(x, _)| x == w).map(|(_, p)| *p);
+        assert_eq!(pos("支付"), pos("支付宝"));
+        assert!(pos("付款") > pos("支付宝"), "{t:?}");
+    }
+
+    #[test]
+    fn english_is_case_folded_and_stemmed() {
+        assert_eq!(words("Regulators RUNNING", Mode::Query), vec!["regul", "run"]);
+        assert_eq!(words("regulator runs", Mode::Index), vec!["regul", "run"]);
+    }
+
+    #[test]
+    fn punctuation_splits_latin_runs_and_is_dropped() {
+        assert_eq!(words("Server-side 1.22！", Mode::Query), vec!["server", "side", "1", "22"]);
+        assert!(words("，。！？ —— ……", Mode::Index).is_empty());
+    }
+
+    #[test]
+    fn offsets_point_into_the_input() {
+        let text = "微信robots.txt意外开放";
+        segment(text, Mode::Index, |p| {
+            assert!(text.is_char_boundary(p.from) && text.is_char_boundary(p.to));
+            assert!(p.from < p.to);
+        });
+    }
+}

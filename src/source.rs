@@ -1,0 +1,174 @@
+//! The input edge: finds article files under the paths a user names and reads them.
+//!
+//! Folders are walked recursively (hidden entries skipped, symlinks followed with loop
+//! detection); files are kept when they end in `.md`, `.markdown`, `.html` or `.htm`. A file is
+//! read whole — after a size check, so an oversized file is refused without being read — and
+//! decoded as UTF-8 with an optional BOM.
+//!
+//! Not here: parsing (see [`crate::parse`]) or fetching URLs.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use crate::article::{SourceKind, SourceRef};
+
+/// File endings that are read as articles.
+pub const EXTENSIONS: [&str; 4] = ["md", "markdown", "html", "htm"];
+
+/// Files larger than this are refused unless the caller sets another limit.
+pub const DEFAULT_MAX_FILE_BYTES: u64 = 10 * 1024 * 1024;
+
+/// A source that could not be found or read. Each variant names the path.
+#[derive(Debug, thiserror::Error)]
+pub enum SourceError {
+    #[error("{path}: no such file or folder")]
+    NotFound { path: PathBuf },
+    #[error("{path}: not an article file (expected one ending in .md, .markdown, .html or .htm)")]
+    Unsupported { path: PathBuf },
+    #[error("{path}: cannot read: {source}")]
+    Io { path: PathBuf, source: std::io::Error },
+    #[error("{path}: cannot walk folder: {message}")]
+    Walk { path: PathBuf, message: String },
+    #[error("{path}: file is {size} bytes, over the {limit}-byte limit")]
+    TooLarge { path: PathBuf, size: u64, limit: u64 },
+    #[error("{path}: not valid UTF-8 text (byte {offset}); convert it to UTF-8 first")]
+    NotUtf8 { path: PathBuf, offset: usize },
+}
+
+impl SourceError {
+    /// The path the error is about.
+    pub fn path(&self) -> &Path {
+        match self {
+            SourceError::NotFound { path }
+            | SourceError::Unsupported { path }
+            | SourceError::Io { path, .. }
+            | SourceError::Walk { path, .. }
+            | SourceError::TooLarge { path, .. }
+            | SourceError::NotUtf8 { path, .. } => path,
+        }
+    }
+}
+
+/// The text of one source, as read, with where it came from.
+#[derive(Debug, Clone)]
+pub struct RawDocument {
+    pub source: SourceRef,
+    /// The file name's extension, lower-cased (`md`, `html`, …); decides HTML vs Markdown.
+    pub extension: String,
+    pub text: String,
+}
+
+fn has_article_extension(path: &Path) -> bool {
+    path.extension()
+        .and_then(|e| e.to_str())
+        .is_some_and(|e| EXTENSIONS.iter().any(|x| x.eq_ignore_ascii_case(e)))
+}
+
+/// Expands `paths` into article files, in a stable order (each folder sorted by name).
+/// Problems (a missing path, an unreadable folder, a symlink loop) are returned beside the
+/// files found, so one bad entry does not hide the rest.
+pub fn discover(paths: &[PathBuf]) -> (Vec<PathBuf>, Vec<SourceError>) {
+    let mut files = Vec::new();
+    let mut errors = Vec::new();
+    for root in paths {
+        let meta = match fs::metadata(root) {
+            Ok(m) => m,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                errors.push(SourceError::NotFound { path: root.clone() });
+                continue;
+            }
+            Err(e) => {
+                errors.push(SourceError::Io { path: root.clone(), source: e });
+                continue;
+            }
+        };
+        if meta.is_file() {
+            if has_article_extension(root) {
+                files.push(root.clone());
+            } else {
+                errors.push(SourceError::Unsupported { path: root.clone() });
+            }
+            continue;
+        }
+        let walker = walkdir::WalkDir::new(root)
+            .follow_links(true)
+            .sort_by_file_name()
+            .into_iter()
+            .filter_entry(|e| e.depth() == 0 || !e.file_name().to_string_lossy().starts_with('.'));
+        for entry in walker {
+            match entry {
+                Ok(e) if e.file_type().is_file() && has_article_extension(e.path()) => {
+                    files.push(e.into_path())
+                }
+                Ok(_) => {}
+                Err(e) => errors.push(SourceError::Walk {
+                    path: e.path().map(Path::to_path_buf).unwrap_or_else(|| root.clone()),
+                    message: e.to_string(),
+                }),
+            }
+        }
+    }
+    (files, errors)
+}
+
+/// Reads one file into a [`RawDocument`], refusing files over `max_bytes` before reading them.
+pub fn read_file(path: &Path, max_bytes: u64) -> Result<RawDocument, SourceError> {
+    let io = |source| SourceError::Io { path: path.to_path_buf(), source };
+    let size = fs::metadata(path).map_err(io)?.len();
+    if size > max_bytes {
+        return Err(SourceError::TooLarge { path: path.to_path_buf(), size, limit: max_bytes });
+    }
+    let bytes = fs::read(path).map_err(io)?;
+    let text = String::from_utf8(bytes).map_err(|e| SourceError::NotUtf8 {
+        path: path.to_path_buf(),
+        offset: e.utf8_error().valid_up_to(),
+    })?;
+    let location = fs::canonicalize(path).map_err(io)?;
+    Ok(RawDocument {
+        source: SourceRef {
+            kind: SourceKind::File,
+            location: location.to_string_lossy().into_owned(),
+        },
+        extension: path
+            .extension()
+            .map(|e| e.to_string_lossy().to_lowercase())
+            .unwrap_or_default(),
+        text,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn discovers_only_article_files_recursively_and_reports_missing_paths() {
+        let dir = tempfile::tempdir().unwrap();
+        fs::create_dir_all(dir.path().join("a/b")).unwrap();
+        fs::create_dir_all(dir.path().join(".git")).unwrap();
+        for f in ["a/one.md", "a/b/two.HTML", "a/notes.txt", ".git/x.md", "three.markdown"] {
+            fs::write(dir.path().join(f), "x").unwrap();
+        }
+        let (files, errors) =
+            discover(&[dir.path().to_path_buf(), dir.path().join("missing")]);
+        let names: Vec<_> =
+            files.iter().map(|p| p.strip_prefix(dir.path()).unwrap().to_owned()).collect();
+        assert_eq!(
+            names,
+            vec![PathBuf::from("a/b/two.HTML"), "a/one.md".into(), "three.markdown".into()]
+        );
+        assert!(matches!(errors.as_slice(), [SourceError::NotFound { .. }]));
+    }
+
+    #[test]
+    fn refuses_oversized_and_non_utf8_files() {
+        let dir = tempfile::tempdir().unwrap();
+        let big = dir.path().join("big.md");
+        fs::write(&big, vec![b'a'; 100]).unwrap();
+        assert!(matches!(read_file(&big, 10), Err(SourceError::TooLarge { size: 100, .. })));
+        let bad = dir.path().join("bad.md");
+        fs::write(&bad, b"ok \xff\xfe").unwrap();
+        let err = read_file(&bad, 1000).unwrap_err();
+        assert!(matches!(err, SourceError::NotUtf8 { offset: 3, .. }), "{err}");
+    }
+}
