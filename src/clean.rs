@@ -81,31 +81,20 @@ static EMPTIABLE: LazyLock<Selector> = LazyLock::new(|| {
 /// Cleans `body`. `full_document` says it is a whole page (with `<head>`) rather than a
 /// fragment; only then is head metadata read.
 pub fn clean(body: &str, full_document: bool) -> Cleaned {
-    let mut html =
-        if full_document { Html::parse_document(body) } else { Html::parse_fragment(body) };
+    let mut html = if full_document { Html::parse_document(body) } else { Html::parse_fragment(body) };
     let head = if full_document { read_head(&html) } else { HeadMeta::default() };
     let images = collect_images(&html);
-    let first_heading = html
-        .select(&HEADING)
-        .map(element_text)
-        .find(|t| !t.is_empty());
+    let first_heading = html.select(&HEADING).map(element_text).find(|t| !t.is_empty());
 
-    let doomed: Vec<_> = html
-        .select(&DROP)
-        .chain(html.select(&CAPTION))
-        .map(|e| e.id())
-        .collect();
+    let doomed: Vec<_> = html.select(&DROP).chain(html.select(&CAPTION)).map(|e| e.id()).collect();
     for id in doomed {
         if let Some(mut node) = html.tree.get_mut(id) {
             node.detach();
         }
     }
     // Innermost first, so that a parent emptied by its children's removal goes too.
-    let mut empties: Vec<_> = html
-        .select(&EMPTIABLE)
-        .filter(|e| e.text().all(|t| t.trim().is_empty()))
-        .map(|e| e.id())
-        .collect();
+    let mut empties: Vec<_> =
+        html.select(&EMPTIABLE).filter(|e| e.text().all(|t| t.trim().is_empty())).map(|e| e.id()).collect();
     empties.reverse();
     for id in empties {
         if let Some(mut node) = html.tree.get_mut(id) {
@@ -226,9 +215,8 @@ pub fn unwrap_proxy(url: &str) -> String {
         let Some((_, query)) = current.split_once('?') else { break };
         let candidate = if is_http(query) {
             query.to_string()
-        } else if let Some(v) = query
-            .split('&')
-            .find_map(|kv| kv.strip_prefix("url=").or_else(|| kv.strip_prefix("u=")))
+        } else if let Some(v) =
+            query.split('&').find_map(|kv| kv.strip_prefix("url=").or_else(|| kv.strip_prefix("u=")))
         {
             percent_decode(v)
         } else {
@@ -328,7 +316,8 @@ mod tests {
 
     #[test]
     fn br_separated_paragraphs_headings_and_lists_keep_their_lines() {
-        let body = "<div><br>第一段。<br>\n<br>第二段。<br>\n<h3>小标题</h3><ul><li>一</li><li>二</li></ul></div>";
+        let body =
+            "<div><br>第一段。<br>\n<br>第二段。<br>\n<h3>小标题</h3><ul><li>一</li><li>二</li></ul></div>";
         let c = clean(body, false);
         for line in ["第一段。", "第二段。", "小标题"] {
             assert!(c.text.lines().any(|l| l == line), "{line} not alone in {:?}", c.text);

@@ -1,6 +1,23 @@
+//! newsdesk: news articles in, a searchable archive out.
+//!
+//! The pipeline, one module per stage:
+//!
+//! ```text
+//! source ──► parse ──► clean ──► pipeline (assemble Article) ──► index ──► search / export / stats
+//!  (I/O)     (pure)    (pure)          (pure)                    (I/O)        (I/O)
+//! ```
+//!
+//! [`ingest`] drives a batch through the stages; [`segment`] is the Chinese/English word
+//! segmentation shared by the index and the query parser. See `ARCHITECTURE.md` for the map.
+
 pub mod article;
 pub mod clean;
+pub mod export;
+pub mod index;
+pub mod ingest;
 pub mod parse;
 pub mod pipeline;
+pub mod search;
 pub mod segment;
 pub mod source;
+pub mod stats;

@@ -1,3 +1,528 @@
-fn main() {
-    println!("Hello, world!");
+//! The `newsdesk` command: a thin layer that turns arguments into library calls and results
+//! into text. Data goes to stdout, diagnostics to stderr.
+
+use std::io::{IsTerminal, Write};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::{bail, Context, Result};
+use chrono::{DateTime, Duration, FixedOffset, Utc};
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use newsdesk::article::{format_utc, Article};
+use newsdesk::export::{self, Format};
+use newsdesk::index::{Store, DEFAULT_INDEX_DIR};
+use newsdesk::ingest::{self, Event, IngestOptions};
+use newsdesk::parse::{date, ParseOptions};
+use newsdesk::search::{self, SearchRequest, SearchResults, Sort};
+use newsdesk::stats;
+
+const AFTER_HELP: &str = "\
+Exit codes:
+  0  success
+  1  nothing found (search without hits, show of an unknown id)
+  2  error, or an ingest in which some sources failed (the rest went in)
+
+Environment:
+  NEWSDESK_INDEX  index folder (same as --index; default ./index)
+  RUST_LOG        log filter, e.g. RUST_LOG=newsdesk=debug (same idea as -v)
+  NO_COLOR        set to anything to turn colour off";
+
+/// Ingest news articles (Markdown/HTML with front matter) into a Chinese-aware full-text index,
+/// then search, show, count and export them.
+#[derive(Parser)]
+#[command(name = "newsdesk", version, after_help = AFTER_HELP)]
+struct Cli {
+    /// Index folder [env: NEWSDESK_INDEX] [default: ./index]
+    #[arg(long, global = true, value_name = "DIR", env = "NEWSDESK_INDEX", hide_env = true)]
+    index: Option<PathBuf>,
+
+    /// More log output on stderr (-v info, -vv debug); RUST_LOG overrides
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    verbose: u8,
+
+    /// When to colour output
+    #[arg(long, global = true, value_enum, default_value_t = ColorChoice::Auto)]
+    color: ColorChoice,
+
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum ColorChoice {
+    /// Colour on a terminal, unless NO_COLOR is set
+    Auto,
+    Always,
+    Never,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Read article files and folders into the index
+    #[command(after_help = "\
+Files ending in .md, .markdown, .html or .htm are read; folders are walked recursively.
+Re-ingesting is safe: unchanged articles are skipped, changed ones replaced (an article's id
+comes from its canonical URL, else its absolute path).
+
+Examples:
+  newsdesk ingest data
+  newsdesk --index /tmp/news ingest ~/mirror/posts one-more.md
+  newsdesk ingest --default-tz +00:00 archive/   # dates without a zone are UTC")]
+    Ingest(IngestArgs),
+    /// Search the index
+    #[command(after_help = "\
+Query syntax:
+  互联互通 反垄断        both words (words inside longer words match too: 支付 finds 支付宝)
+  微信 OR 支付宝         either word
+  反垄断 NOT 美国        exclude a word (also: -美国)
+  \"外链 屏蔽\"           an exact phrase
+  title:微信             a field: title, text, author, source, category, tag, lang, id, url
+  category:\"IT 之家\"     a value with spaces, quoted
+
+Examples:
+  newsdesk search 互联互通
+  newsdesk search '支付 AND category:36kr' --sort newest --limit 5
+  newsdesk search antitrust --since 2021-01-01 --until 2021-12-31 --json")]
+    Search(SearchArgs),
+    /// Show one article by id
+    Show {
+        /// Article id, as printed by search
+        id: String,
+        /// Print the stored JSON record
+        #[arg(long)]
+        json: bool,
+    },
+    /// Count articles per source, category and month
+    Stats {
+        /// Print JSON
+        #[arg(long)]
+        json: bool,
+    },
+    /// Write articles as JSON (all, or those matching a query)
+    #[command(after_help = "\
+Each article is the record described in schema/article.schema.json.
+
+Examples:
+  newsdesk export > articles.jsonl
+  newsdesk export --query 'category:ZAKER' --format json --out zaker.json")]
+    Export {
+        /// jsonl: one article per line; json: one array
+        #[arg(long, value_enum, default_value_t = ExportFormat::Jsonl)]
+        format: ExportFormat,
+        /// Only articles matching this query (search syntax)
+        #[arg(long, value_name = "QUERY")]
+        query: Option<String>,
+        /// Write to FILE instead of stdout (replaced only once complete)
+        #[arg(long, value_name = "FILE")]
+        out: Option<PathBuf>,
+    },
+}
+
+#[derive(Args)]
+struct IngestArgs {
+    /// Files or folders to read
+    #[arg(required = true, value_name = "PATH")]
+    paths: Vec<PathBuf>,
+    /// Time zone of dates that name none, as an offset (+08:00, -05:00, UTC)
+    #[arg(long, value_name = "OFFSET", default_value = "+08:00", value_parser = parse_zone)]
+    default_tz: FixedOffset,
+    /// Refuse files larger than this many bytes
+    #[arg(long, value_name = "BYTES", default_value_t = newsdesk::source::DEFAULT_MAX_FILE_BYTES)]
+    max_file_size: u64,
+    /// Print the run's report as JSON on stdout
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(Args)]
+struct SearchArgs {
+    /// What to look for (see the syntax below)
+    query: String,
+    /// Hits to show
+    #[arg(long, short = 'n', default_value_t = 10)]
+    limit: usize,
+    /// Hits to skip (for paging)
+    #[arg(long, default_value_t = 0)]
+    offset: usize,
+    /// Order of hits
+    #[arg(long, value_enum, default_value_t = SortArg::Relevance)]
+    sort: SortArg,
+    /// Only articles in this category (case-insensitive)
+    #[arg(long, value_name = "C")]
+    category: Option<String>,
+    /// Only articles by this author (case-insensitive)
+    #[arg(long, value_name = "A")]
+    author: Option<String>,
+    /// Only articles published on or after DATE (2021-08-01, or a full timestamp)
+    #[arg(long, value_name = "DATE")]
+    since: Option<String>,
+    /// Only articles published before DATE; a bare day includes that day
+    #[arg(long, value_name = "DATE")]
+    until: Option<String>,
+    /// Zone of --since/--until without one
+    #[arg(long, value_name = "OFFSET", default_value = "+08:00", value_parser = parse_zone)]
+    default_tz: FixedOffset,
+    /// Print one JSON object instead of text
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum SortArg {
+    /// Best match first
+    Relevance,
+    /// Most recently published first
+    Newest,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum ExportFormat {
+    Jsonl,
+    Json,
+}
+
+fn parse_zone(s: &str) -> Result<FixedOffset, String> {
+    date::parse_zone(s).ok_or_else(|| format!("{s:?} is not a zone offset; use e.g. +08:00, -05:00 or UTC"))
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    init_logging(cli.verbose);
+    match run(cli) {
+        Ok(code) => code,
+        // A reader that stopped reading (`newsdesk export | head`) is not an error.
+        Err(e) if is_broken_pipe(&e) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn is_broken_pipe(e: &anyhow::Error) -> bool {
+    e.chain().any(|cause| {
+        let kind = cause
+            .downcast_ref::<std::io::Error>()
+            .map(std::io::Error::kind)
+            .or_else(|| cause.downcast_ref::<serde_json::Error>().and_then(serde_json::Error::io_error_kind))
+            .or_else(|| match cause.downcast_ref::<export::ExportError>() {
+                Some(export::ExportError::Write(io)) => Some(io.kind()),
+                _ => None,
+            });
+        kind == Some(std::io::ErrorKind::BrokenPipe)
+    })
+}
+
+fn init_logging(verbose: u8) {
+    let default = match verbose {
+        0 => "warn",
+        1 => "info",
+        _ => "debug",
+    };
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::stderr().is_terminal() && !no_color_env())
+        .init();
+}
+
+fn no_color_env() -> bool {
+    std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty())
+}
+
+fn run(cli: Cli) -> Result<ExitCode> {
+    let index = cli.index.clone().unwrap_or_else(|| PathBuf::from(DEFAULT_INDEX_DIR));
+    let colour = match cli.color {
+        ColorChoice::Always => true,
+        ColorChoice::Never => false,
+        ColorChoice::Auto => std::io::stdout().is_terminal() && !no_color_env(),
+    };
+    let style = Style { colour };
+    match cli.command {
+        Command::Ingest(args) => run_ingest(&index, args),
+        Command::Search(args) => run_search(&index, args, style),
+        Command::Show { id, json } => {
+            let store = Store::open(&index)?;
+            let Some(article) = store.get(&id)? else {
+                eprintln!("no article with id {id} in {}", index.display());
+                return Ok(ExitCode::from(1));
+            };
+            let mut out = std::io::stdout().lock();
+            if json {
+                serde_json::to_writer_pretty(&mut out, &article)?;
+                writeln!(out)?;
+            } else {
+                print_article(&mut out, &article, style)?;
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Stats { json } => {
+            let store = Store::open(&index)?;
+            let s = stats::stats(&store)?;
+            let mut out = std::io::stdout().lock();
+            if json {
+                serde_json::to_writer_pretty(&mut out, &s)?;
+                writeln!(out)?;
+            } else {
+                print_stats(&mut out, &s)?;
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Export { format, query, out } => {
+            let store = Store::open(&index)?;
+            let format = match format {
+                ExportFormat::Jsonl => Format::Jsonl,
+                ExportFormat::Json => Format::Json,
+            };
+            let count = match out {
+                None => export::export(&store, query.as_deref(), format, &mut std::io::stdout().lock())?,
+                Some(path) => export_to_file(&store, query.as_deref(), format, &path)?,
+            };
+            tracing::info!(count, "exported");
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+fn export_to_file(store: &Store, query: Option<&str>, format: Format, path: &std::path::Path) -> Result<u64> {
+    let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(std::path::Path::new("."));
+    let mut tmp = tempfile::NamedTempFile::new_in(dir)
+        .with_context(|| format!("cannot create a file in {}", dir.display()))?;
+    let count = {
+        let mut w = std::io::BufWriter::new(tmp.as_file_mut());
+        export::export(store, query, format, &mut w)?
+    };
+    tmp.persist(path).with_context(|| format!("cannot write {}", path.display()))?;
+    eprintln!("exported {count} articles to {}", path.display());
+    Ok(count)
+}
+
+fn run_ingest(index: &std::path::Path, args: IngestArgs) -> Result<ExitCode> {
+    let store = Store::open_or_create(index)?;
+    let opts = IngestOptions {
+        parse: ParseOptions { default_zone: args.default_tz },
+        max_file_bytes: args.max_file_size,
+        ..IngestOptions::default()
+    };
+    let bar = std::io::stderr().is_terminal().then(|| {
+        let bar = indicatif::ProgressBar::new(0);
+        bar.set_style(
+            indicatif::ProgressStyle::with_template("{bar:30} {pos}/{len} files {per_sec} {msg}")
+                .expect("valid template"),
+        );
+        bar
+    });
+    let mut failures = 0usize;
+    let report = ingest::ingest_paths(&store, &args.paths, &opts, &mut |event| match event {
+        Event::Found { files } => {
+            if let Some(bar) = &bar {
+                bar.set_length(files as u64);
+            }
+        }
+        Event::Done { location, outcome } => {
+            tracing::debug!(location, ?outcome, "ingested");
+            if let Some(bar) = &bar {
+                bar.inc(1);
+            }
+        }
+        Event::Failed(f) => {
+            failures += 1;
+            let line = format!("failed: {}", f.message);
+            match &bar {
+                Some(bar) => {
+                    bar.println(line);
+                    bar.inc(1);
+                    bar.set_message(format!("{failures} failed"));
+                }
+                None => eprintln!("{line}"),
+            }
+        }
+    })?;
+    if let Some(bar) = bar {
+        bar.finish_and_clear();
+    }
+    eprintln!(
+        "ingested {} new, {} updated, {} unchanged, {} failed in {:.1}s into {}",
+        report.new,
+        report.updated,
+        report.unchanged,
+        report.failed,
+        report.elapsed.as_secs_f64(),
+        index.display()
+    );
+    if args.json {
+        let mut out = std::io::stdout().lock();
+        serde_json::to_writer_pretty(&mut out, &report)?;
+        writeln!(out)?;
+    }
+    Ok(if report.failed > 0 { ExitCode::from(2) } else { ExitCode::SUCCESS })
+}
+
+fn date_bound(s: &str, zone: FixedOffset, end_of_day: bool, flag: &str) -> Result<DateTime<Utc>> {
+    let Some(t) = date::parse_date(s, zone) else {
+        bail!("--{flag} {s:?} is not a date; use e.g. 2021-08-20 or 2021-08-20T15:00:00+08:00");
+    };
+    Ok(if end_of_day && date::is_day_only(s) { t + Duration::days(1) } else { t })
+}
+
+fn run_search(index: &std::path::Path, args: SearchArgs, style: Style) -> Result<ExitCode> {
+    let store = Store::open(index)?;
+    let req = SearchRequest {
+        since: args.since.as_deref().map(|s| date_bound(s, args.default_tz, false, "since")).transpose()?,
+        until: args.until.as_deref().map(|s| date_bound(s, args.default_tz, true, "until")).transpose()?,
+        query: args.query,
+        limit: args.limit,
+        offset: args.offset,
+        sort: match args.sort {
+            SortArg::Relevance => Sort::Relevance,
+            SortArg::Newest => Sort::Newest,
+        },
+        category: args.category,
+        author: args.author,
+    };
+    let results = search::search(&store, &req)?;
+    let mut out = std::io::stdout().lock();
+    if args.json {
+        serde_json::to_writer_pretty(&mut out, &results)?;
+        writeln!(out)?;
+    } else {
+        print_results(&mut out, &results, args.offset, style)?;
+    }
+    if results.total == 0 {
+        if !args.json {
+            eprintln!("no articles match {:?}", results.query);
+        }
+        return Ok(ExitCode::from(1));
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// ANSI styling, on or off.
+#[derive(Clone, Copy)]
+struct Style {
+    colour: bool,
+}
+
+impl Style {
+    fn paint(&self, code: &str, s: &str) -> String {
+        if self.colour {
+            format!("\x1b[{code}m{s}\x1b[0m")
+        } else {
+            s.to_string()
+        }
+    }
+    fn bold(&self, s: &str) -> String {
+        self.paint("1", s)
+    }
+    fn dim(&self, s: &str) -> String {
+        self.paint("2", s)
+    }
+    fn highlight(&self, s: &str) -> String {
+        self.paint("1;31", s)
+    }
+}
+
+fn day(ts: Option<&str>) -> &str {
+    ts.map_or("undated", |t| t.get(..10).unwrap_or(t))
+}
+
+fn print_results(
+    out: &mut impl Write,
+    r: &SearchResults,
+    offset: usize,
+    style: Style,
+) -> std::io::Result<()> {
+    if r.hits.is_empty() {
+        return Ok(());
+    }
+    writeln!(
+        out,
+        "{}",
+        style.dim(&format!(
+            "{}–{} of {} articles matching {:?} ({} ms)",
+            offset + 1,
+            offset + r.hits.len(),
+            r.total,
+            r.query,
+            r.took_ms
+        ))
+    )?;
+    for (i, hit) in r.hits.iter().enumerate() {
+        writeln!(out)?;
+        writeln!(out, "{}. {}", offset + i + 1, style.bold(&hit.title))?;
+        writeln!(
+            out,
+            "   {}",
+            style.dim(&format!("{} · {} · {}", day(hit.published_at.as_deref()), hit.source, hit.id))
+        )?;
+        let mut snippet = String::new();
+        let chars: Vec<char> = hit.snippet.chars().collect();
+        let mut at = 0;
+        for [from, to] in &hit.highlights {
+            snippet.extend(&chars[at..*from]);
+            snippet.push_str(&style.highlight(&chars[*from..*to].iter().collect::<String>()));
+            at = *to;
+        }
+        snippet.extend(&chars[at..]);
+        writeln!(out, "   {}", one_line(&snippet))?;
+    }
+    Ok(())
+}
+
+/// Paragraph breaks become single spaces, so a snippet stays on one line.
+fn one_line(s: &str) -> String {
+    s.split('\n').filter(|l| !l.is_empty()).collect::<Vec<_>>().join(" ")
+}
+
+fn print_article(out: &mut impl Write, a: &Article, style: Style) -> std::io::Result<()> {
+    writeln!(out, "{}", style.bold(&a.title))?;
+    let published = a.published_at.as_ref().map_or_else(|| "undated".to_string(), format_utc);
+    writeln!(out, "{}", style.dim(&format!("{published} · {} · {} · {}", a.source_name(), a.lang, a.id)))?;
+    if !a.categories.is_empty() {
+        writeln!(out, "{}", style.dim(&format!("categories: {}", a.categories.join(", "))))?;
+    }
+    if !a.tags.is_empty() {
+        writeln!(out, "{}", style.dim(&format!("tags: {}", a.tags.join(", "))))?;
+    }
+    if let Some(url) = &a.url {
+        writeln!(out, "{}", style.dim(&format!("url: {url}")))?;
+    }
+    writeln!(out, "{}", style.dim(&format!("source: {}", a.source.location)))?;
+    writeln!(out)?;
+    writeln!(out, "{}", a.text)?;
+    if !a.images.is_empty() || a.lead_image.is_some() {
+        writeln!(out)?;
+        if let Some(lead) = &a.lead_image {
+            writeln!(out, "{}", style.dim(&format!("lead image: {lead}")))?;
+        }
+        for img in &a.images {
+            let size = match (img.width, img.height) {
+                (Some(w), Some(h)) => format!(" {w}×{h}"),
+                _ => String::new(),
+            };
+            let alt = img.alt.as_deref().map(|a| format!(" “{a}”")).unwrap_or_default();
+            writeln!(out, "{}", style.dim(&format!("image: {}{size}{alt}", img.url)))?;
+        }
+    }
+    Ok(())
+}
+
+fn print_stats(out: &mut impl Write, s: &stats::Stats) -> std::io::Result<()> {
+    writeln!(out, "index     {} ({:.1} MiB)", s.index, s.index_bytes as f64 / 1_048_576.0)?;
+    writeln!(out, "articles  {}", s.articles)?;
+    if let (Some(first), Some(last)) = (&s.first_published, &s.last_published) {
+        writeln!(out, "published {} … {} ({} undated)", day(Some(first)), day(Some(last)), s.undated)?;
+    }
+    for (title, counts) in
+        [("by source", &s.by_source), ("by category", &s.by_category), ("by month", &s.by_month)]
+    {
+        writeln!(out, "\n{title}")?;
+        let width = counts.iter().map(|c| c.articles.to_string().len()).max().unwrap_or(1);
+        for c in counts {
+            writeln!(out, "  {:>width$}  {}", c.articles, c.name)?;
+        }
+    }
+    Ok(())
 }

@@ -31,19 +31,15 @@ pub fn build_article(
     let Cleaned { text, images, first_heading, head } = clean::clean(&html, is_full_document(&html));
     let front = doc.front;
 
-    let title = front
-        .title
-        .or(first_heading)
-        .or(head.title)
-        .or_else(|| first_sentence(&text))
-        .unwrap_or_default();
+    let title =
+        front.title.or(first_heading).or(head.title).or_else(|| first_sentence(&text)).unwrap_or_default();
     if title.is_empty() && text.is_empty() {
         return Err(ParseError { location: doc.source.location, kind: ParseErrorKind::Empty });
     }
     let url = front.url.or(head.canonical_url);
-    let published_at = front.published_at.or_else(|| {
-        head.published.as_deref().and_then(|d| parse::date::parse_date(d, opts.default_zone))
-    });
+    let published_at = front
+        .published_at
+        .or_else(|| head.published.as_deref().and_then(|d| parse::date::parse_date(d, opts.default_zone)));
     let lang = front
         .lang
         .or(head.lang)
@@ -144,7 +140,8 @@ mod tests {
     fn blank_title_falls_back_to_the_first_heading_then_the_first_sentence() {
         let a = build("---\ntitle: ' '\n---\n<div><h2>小诺发布</h2><p>正文。</p></div>", "md").unwrap();
         assert_eq!(a.title, "小诺发布");
-        let a = build("---\ntitle: ' '\n---\n<div><p>此版本已改为注册中心。后面还有。</p></div>", "md").unwrap();
+        let a =
+            build("---\ntitle: ' '\n---\n<div><p>此版本已改为注册中心。后面还有。</p></div>", "md").unwrap();
         assert_eq!(a.title, "此版本已改为注册中心。");
     }
 

@@ -25,8 +25,8 @@ pub enum SourceError {
     NotFound { path: PathBuf },
     #[error("{path}: not an article file (expected one ending in .md, .markdown, .html or .htm)")]
     Unsupported { path: PathBuf },
-    #[error("{path}: cannot read: {source}")]
-    Io { path: PathBuf, source: std::io::Error },
+    #[error("{path}: cannot read: {error}")]
+    Io { path: PathBuf, error: std::io::Error },
     #[error("{path}: cannot walk folder: {message}")]
     Walk { path: PathBuf, message: String },
     #[error("{path}: file is {size} bytes, over the {limit}-byte limit")]
@@ -78,7 +78,7 @@ pub fn discover(paths: &[PathBuf]) -> (Vec<PathBuf>, Vec<SourceError>) {
                 continue;
             }
             Err(e) => {
-                errors.push(SourceError::Io { path: root.clone(), source: e });
+                errors.push(SourceError::Io { path: root.clone(), error: e });
                 continue;
             }
         };
@@ -113,7 +113,7 @@ pub fn discover(paths: &[PathBuf]) -> (Vec<PathBuf>, Vec<SourceError>) {
 
 /// Reads one file into a [`RawDocument`], refusing files over `max_bytes` before reading them.
 pub fn read_file(path: &Path, max_bytes: u64) -> Result<RawDocument, SourceError> {
-    let io = |source| SourceError::Io { path: path.to_path_buf(), source };
+    let io = |error| SourceError::Io { path: path.to_path_buf(), error };
     let size = fs::metadata(path).map_err(io)?.len();
     if size > max_bytes {
         return Err(SourceError::TooLarge { path: path.to_path_buf(), size, limit: max_bytes });
@@ -125,14 +125,8 @@ pub fn read_file(path: &Path, max_bytes: u64) -> Result<RawDocument, SourceError
     })?;
     let location = fs::canonicalize(path).map_err(io)?;
     Ok(RawDocument {
-        source: SourceRef {
-            kind: SourceKind::File,
-            location: location.to_string_lossy().into_owned(),
-        },
-        extension: path
-            .extension()
-            .map(|e| e.to_string_lossy().to_lowercase())
-            .unwrap_or_default(),
+        source: SourceRef { kind: SourceKind::File, location: location.to_string_lossy().into_owned() },
+        extension: path.extension().map(|e| e.to_string_lossy().to_lowercase()).unwrap_or_default(),
         text,
     })
 }
@@ -149,14 +143,9 @@ mod tests {
         for f in ["a/one.md", "a/b/two.HTML", "a/notes.txt", ".git/x.md", "three.markdown"] {
             fs::write(dir.path().join(f), "x").unwrap();
         }
-        let (files, errors) =
-            discover(&[dir.path().to_path_buf(), dir.path().join("missing")]);
-        let names: Vec<_> =
-            files.iter().map(|p| p.strip_prefix(dir.path()).unwrap().to_owned()).collect();
-        assert_eq!(
-            names,
-            vec![PathBuf::from("a/b/two.HTML"), "a/one.md".into(), "three.markdown".into()]
-        );
+        let (files, errors) = discover(&[dir.path().to_path_buf(), dir.path().join("missing")]);
+        let names: Vec<_> = files.iter().map(|p| p.strip_prefix(dir.path()).unwrap().to_owned()).collect();
+        assert_eq!(names, vec![PathBuf::from("a/b/two.HTML"), "a/one.md".into(), "three.markdown".into()]);
         assert!(matches!(errors.as_slice(), [SourceError::NotFound { .. }]));
     }
 

@@ -47,18 +47,13 @@ pub fn parse_date(s: &str, zone: FixedOffset) -> Option<DateTime<Utc>> {
         }
     }
     // A trailing "UTC"/"GMT"/"Z" names the zone in an otherwise naive form.
-    let (naive, zone) = match s
-        .strip_suffix(" UTC")
-        .or_else(|| s.strip_suffix(" GMT"))
-        .or_else(|| s.strip_suffix('Z'))
-    {
-        Some(rest) => (rest.trim_end(), FixedOffset::east_opt(0).expect("zero offset")),
-        None => (s, zone),
-    };
-    let local = NAIVE_DATETIME
-        .iter()
-        .find_map(|f| NaiveDateTime::parse_from_str(naive, f).ok())
-        .or_else(|| {
+    let (naive, zone) =
+        match s.strip_suffix(" UTC").or_else(|| s.strip_suffix(" GMT")).or_else(|| s.strip_suffix('Z')) {
+            Some(rest) => (rest.trim_end(), FixedOffset::east_opt(0).expect("zero offset")),
+            None => (s, zone),
+        };
+    let local =
+        NAIVE_DATETIME.iter().find_map(|f| NaiveDateTime::parse_from_str(naive, f).ok()).or_else(|| {
             NAIVE_DATE
                 .iter()
                 .find_map(|f| NaiveDate::parse_from_str(naive, f).ok())
@@ -71,10 +66,7 @@ pub fn parse_date(s: &str, zone: FixedOffset) -> Option<DateTime<Utc>> {
 pub fn parse_zone(s: &str) -> Option<FixedOffset> {
     let s = s.trim();
     let upper = s.to_ascii_uppercase();
-    let rest = upper
-        .strip_prefix("UTC")
-        .or_else(|| upper.strip_prefix("GMT"))
-        .unwrap_or(&upper);
+    let rest = upper.strip_prefix("UTC").or_else(|| upper.strip_prefix("GMT")).unwrap_or(&upper);
     if rest.is_empty() || rest == "Z" {
         return FixedOffset::east_opt(0);
     }
@@ -93,6 +85,11 @@ pub fn parse_zone(s: &str) -> Option<FixedOffset> {
         return None;
     }
     FixedOffset::east_opt(sign * (h * 3600 + m * 60))
+}
+
+/// Whether `s` names a whole day (no time of day), e.g. `2021-08-20` or `2021年8月20日`.
+pub fn is_day_only(s: &str) -> bool {
+    NAIVE_DATE.iter().any(|f| NaiveDate::parse_from_str(s.trim(), f).is_ok())
 }
 
 #[cfg(test)]

@@ -34,7 +34,9 @@ impl Default for ParseOptions {
 /// Why a document could not be parsed.
 #[derive(Debug, thiserror::Error)]
 pub enum ParseErrorKind {
-    #[error("front matter opened with `{fence}` on line {line} is never closed; add a closing `{fence}` line")]
+    #[error(
+        "front matter opened with `{fence}` on line {line} is never closed; add a closing `{fence}` line"
+    )]
     Unterminated { fence: &'static str, line: usize },
     #[error("invalid YAML front matter: {0}")]
     Yaml(String),
@@ -94,16 +96,15 @@ pub fn parse(raw: RawDocument, opts: &ParseOptions) -> Result<ParsedDocument, Pa
     let split = split_front_matter(&raw.text).map_err(fail)?;
     let front = match split.front {
         None => Ok(FrontMatter::default()),
-        Some((Syntax::Yaml, text)) => yaml_mapping(&text).and_then(|m| read_fields(m, opts)),
+        Some((Syntax::Yaml, text)) => {
+            yaml_mapping(&text, split.first_line).and_then(|m| read_fields(m, opts))
+        }
         Some((Syntax::Toml, text)) => toml_mapping(&text).and_then(|m| read_fields(m, opts)),
     }
     .map_err(fail)?;
     let html_file = matches!(raw.extension.as_str(), "html" | "htm");
-    let format = if html_file || starts_with_tag(split.body) {
-        BodyFormat::Html
-    } else {
-        BodyFormat::Markdown
-    };
+    let format =
+        if html_file || starts_with_tag(split.body) { BodyFormat::Html } else { BodyFormat::Markdown };
     let body = split.body.to_string();
     Ok(ParsedDocument { source: raw.source, front, body, format })
 }
@@ -116,6 +117,8 @@ enum Syntax {
 
 struct Split<'a> {
     front: Option<(Syntax, String)>,
+    /// Line number (1-based) in the file of the first front-matter line.
+    first_line: usize,
     body: &'a str,
 }
 
@@ -128,7 +131,7 @@ fn split_front_matter(text: &str) -> Result<Split<'_>, ParseErrorKind> {
     // Skip blank lines before the opening fence.
     let (fence, syntax) = loop {
         let Some(line) = lines.next() else {
-            return Ok(Split { front: None, body: text });
+            return Ok(Split { front: None, first_line: 0, body: text });
         };
         line_no += 1;
         let trimmed = line.trim_end();
@@ -139,7 +142,7 @@ fn split_front_matter(text: &str) -> Result<Split<'_>, ParseErrorKind> {
         match trimmed {
             "---" => break ("---", Syntax::Yaml),
             "+++" => break ("+++", Syntax::Toml),
-            _ => return Ok(Split { front: None, body: text }),
+            _ => return Ok(Split { front: None, first_line: 0, body: text }),
         }
     };
     let open_line = line_no;
@@ -150,21 +153,45 @@ fn split_front_matter(text: &str) -> Result<Split<'_>, ParseErrorKind> {
         let trimmed = line.trim_end();
         if trimmed == fence || (syntax == Syntax::Yaml && trimmed == "...") {
             let front = text[start..end].replace("\r\n", "\n");
-            return Ok(Split { front: Some((syntax, front)), body: &text[end + line.len()..] });
+            return Ok(Split {
+                front: Some((syntax, front)),
+                first_line: open_line + 1,
+                body: &text[end + line.len()..],
+            });
         }
         end += line.len();
     }
     Err(ParseErrorKind::Unterminated { fence, line: open_line })
 }
 
-fn yaml_mapping(text: &str) -> Result<Map<String, Value>, ParseErrorKind> {
-    let value: serde_yaml::Value =
-        serde_yaml::from_str(text).map_err(|e| ParseErrorKind::Yaml(e.to_string()))?;
+/// Reads a YAML mapping; error positions are given as lines of the file, which starts the
+/// front matter at `first_line`.
+fn yaml_mapping(text: &str, first_line: usize) -> Result<Map<String, Value>, ParseErrorKind> {
+    let value: serde_yaml::Value = serde_yaml::from_str(text)
+        .map_err(|e| ParseErrorKind::Yaml(shift_line_numbers(&e.to_string(), first_line - 1)))?;
     match yaml_to_json(value) {
         Value::Object(map) => Ok(map),
         Value::Null => Ok(Map::new()),
         other => Err(ParseErrorKind::NotAMapping(json_kind(&other))),
     }
+}
+
+/// Adds `delta` to every `line N` in a parser message, so positions count lines of the file.
+fn shift_line_numbers(message: &str, delta: usize) -> String {
+    let mut out = String::with_capacity(message.len());
+    let mut rest = message;
+    while let Some(i) = rest.find("line ") {
+        let (head, tail) = rest.split_at(i + "line ".len());
+        out.push_str(head);
+        let digits = tail.bytes().take_while(u8::is_ascii_digit).count();
+        match tail[..digits].parse::<usize>() {
+            Ok(n) => out.push_str(&(n + delta).to_string()),
+            Err(_) => out.push_str(&tail[..digits]),
+        }
+        rest = &tail[digits..];
+    }
+    out.push_str(rest);
+    out
 }
 
 fn yaml_to_json(value: serde_yaml::Value) -> Value {
@@ -199,9 +226,8 @@ fn yaml_to_json(value: serde_yaml::Value) -> Value {
 }
 
 fn toml_mapping(text: &str) -> Result<Map<String, Value>, ParseErrorKind> {
-    let table: toml::Table = text.parse().map_err(|e: toml::de::Error| {
-        ParseErrorKind::Toml(e.message().to_string())
-    })?;
+    let table: toml::Table =
+        text.parse().map_err(|e: toml::de::Error| ParseErrorKind::Toml(e.message().to_string()))?;
     Ok(table.into_iter().map(|(k, v)| (k, toml_to_json(v))).collect())
 }
 
@@ -241,7 +267,7 @@ const LANG_KEYS: [&str; 2] = ["lang", "language"];
 fn take(map: &mut Map<String, Value>, keys: &[&str]) -> Option<(String, Value)> {
     let mut found = None;
     for key in keys {
-        if let Some(v) = map.remove(*key) {
+        if let Some(v) = map.shift_remove(*key) {
             if found.is_none() && !v.is_null() && v != Value::String(String::new()) {
                 found = Some((key.to_string(), v));
             }
@@ -257,11 +283,9 @@ fn scalar_text(key: &str, v: Value) -> Result<Option<String>, ParseErrorKind> {
         Value::Number(n) => Ok(Some(n.to_string())),
         Value::Bool(b) => Ok(Some(b.to_string())),
         Value::Null => Ok(None),
-        other => Err(ParseErrorKind::BadField {
-            key: key.to_string(),
-            expected: "text",
-            found: json_kind(&other),
-        }),
+        other => {
+            Err(ParseErrorKind::BadField { key: key.to_string(), expected: "text", found: json_kind(&other) })
+        }
     }
 }
 
@@ -284,10 +308,7 @@ fn name_list(key: &str, v: Value) -> Result<Vec<String>, ParseErrorKind> {
     Ok(out)
 }
 
-fn read_fields(
-    mut map: Map<String, Value>,
-    opts: &ParseOptions,
-) -> Result<FrontMatter, ParseErrorKind> {
+fn read_fields(mut map: Map<String, Value>, opts: &ParseOptions) -> Result<FrontMatter, ParseErrorKind> {
     let mut front = FrontMatter::default();
     if let Some((k, v)) = take(&mut map, &TITLE_KEYS) {
         front.title = scalar_text(&k, v)?;
@@ -403,7 +424,9 @@ mod tests {
 
     #[test]
     fn toml_front_matter() {
-        let f = front("+++\ntitle = \"Hugo 文章\"\ndate = 2022-03-01T10:00:00+08:00\ntags = [\"a\", \"b\"]\n+++\n正文");
+        let f = front(
+            "+++\ntitle = \"Hugo 文章\"\ndate = 2022-03-01T10:00:00+08:00\ntags = [\"a\", \"b\"]\n+++\n正文",
+        );
         assert_eq!(f.title.as_deref(), Some("Hugo 文章"));
         assert_eq!(f.tags, ["a", "b"]);
         assert_eq!(
@@ -428,8 +451,10 @@ mod tests {
 
     #[test]
     fn errors_name_the_file_and_the_fix() {
-        assert!(error("---\ntitle: x\nbody").contains("/t/a.md: front matter opened with `---` on line 1 is never closed"));
-        assert!(error("---\ntitle: 'unclosed\n---\nx").contains("invalid YAML"));
+        assert!(error("---\ntitle: x\nbody")
+            .contains("/t/a.md: front matter opened with `---` on line 1 is never closed"));
+        let yaml = error("\n---\ntitle: ok\nauthor: [unclosed\n---\nx");
+        assert!(yaml.contains("invalid YAML") && yaml.contains("at line 5 column 1"), "{yaml}");
         assert!(error("---\n- a\n- b\n---\nx").contains("must be a mapping"));
         assert!(error("---\ntitle: [a, b]\n---\nx").contains("`title` must be text, found a list"));
         assert!(error("---\ndate: 'not a date'\n---\nx").contains("unrecognised date \"not a date\""));

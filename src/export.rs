@@ -1,0 +1,83 @@
+//! Streams stored articles out as JSON Lines or one JSON array.
+//!
+//! Records are written as they were stored, one segment and one document at a time, so memory
+//! stays flat however large the index; order is the index's (not by date). A query narrows the
+//! set with the same language as `search`.
+//!
+//! Not here: any conversion of the record (the stored JSON *is* the export schema).
+
+use std::io::Write;
+
+use tantivy::query::EnableScoring;
+use tantivy::{DocAddress, DocSet, TERMINATED};
+
+use crate::index::{IndexError, Store};
+use crate::search::{self, SearchError};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Format {
+    /// One JSON object per line.
+    #[default]
+    Jsonl,
+    /// One JSON array.
+    Json,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ExportError {
+    #[error(transparent)]
+    Search(#[from] SearchError),
+    #[error(transparent)]
+    Index(#[from] IndexError),
+    #[error("cannot write the export: {0}")]
+    Write(std::io::Error),
+}
+
+// Not `#[from]`: that would also make the I/O error the `source`, and print it twice.
+impl From<std::io::Error> for ExportError {
+    fn from(e: std::io::Error) -> Self {
+        ExportError::Write(e)
+    }
+}
+
+/// Writes every article matching `query` (all of them for `None`) to `out`; returns the count.
+pub fn export(
+    store: &Store,
+    query: Option<&str>,
+    format: Format,
+    out: &mut dyn Write,
+) -> Result<u64, ExportError> {
+    let query = search::parse_query(store, query.unwrap_or("*"))?;
+    let searcher = store.searcher();
+    let weight = query.weight(EnableScoring::disabled_from_searcher(&searcher)).map_err(|e| store.err(e))?;
+    let mut count = 0u64;
+    if format == Format::Json {
+        out.write_all(b"[")?;
+    }
+    for (ord, segment) in searcher.segment_readers().iter().enumerate() {
+        let mut scorer = weight.scorer(segment, 1.0).map_err(|e| store.err(e))?;
+        let mut doc = scorer.doc();
+        while doc != TERMINATED {
+            if !segment.is_deleted(doc) {
+                let json = store.record_json_at(&searcher, DocAddress::new(ord as u32, doc))?;
+                match format {
+                    Format::Jsonl => {
+                        out.write_all(json.as_bytes())?;
+                        out.write_all(b"\n")?;
+                    }
+                    Format::Json => {
+                        out.write_all(if count == 0 { b"\n" } else { b",\n" })?;
+                        out.write_all(json.as_bytes())?;
+                    }
+                }
+                count += 1;
+            }
+            doc = scorer.advance();
+        }
+    }
+    if format == Format::Json {
+        out.write_all(b"\n]\n")?;
+    }
+    out.flush()?;
+    Ok(count)
+}

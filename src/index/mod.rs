@@ -1,0 +1,388 @@
+//! The on-disk store: a tantivy index holding every article, searchable and complete.
+//!
+//! Each article is one document. Its full record is stored as JSON (`record`), so `show` and
+//! `export` need nothing but the index; the other fields exist to be searched, filtered, sorted
+//! or counted:
+//!
+//! | field       | indexed as                                   | also        |
+//! |-------------|----------------------------------------------|-------------|
+//! | `id`        | one raw term                                 | stored      |
+//! | `title`     | jieba words + inner words, positions         |             |
+//! | `text`      | jieba words + inner words, positions         |             |
+//! | `author`    | one lower-cased term                         |             |
+//! | `source`    | one lower-cased term (author, else host)     | fast (raw)  |
+//! | `category`  | one lower-cased term per category            | fast (raw)  |
+//! | `tag`       | one lower-cased term per tag                 | fast (raw)  |
+//! | `lang`, `url` | one raw term                               |             |
+//! | `published` | date (seconds)                               | fast        |
+//! | `fingerprint` | —                                          | stored      |
+//!
+//! The query tokenizer is registered by the query parser, not here: see [`crate::search`].
+//!
+//! A file `newsdesk.json` beside tantivy's own records the layout version, so an index made by
+//! an incompatible newsdesk is refused with a clear message instead of misread.
+//!
+//! Not here: the ingest loop (see [`crate::ingest`]), query syntax, output formats.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+use tantivy::directory::error::LockError;
+use tantivy::schema::{
+    DateOptions, DateTimePrecision, Field, IndexRecordOption, Schema, TextFieldIndexing, TextOptions, Value,
+    STORED, STRING,
+};
+use tantivy::tokenizer::{LowerCaser, RawTokenizer, TextAnalyzer};
+use tantivy::{DocAddress, Index, IndexReader, IndexWriter, ReloadPolicy, Searcher, TantivyDocument, Term};
+
+use crate::article::Article;
+use crate::segment::{self, Mode};
+
+/// Version of the index layout (fields, tokenizers). Bump it when old indexes cannot be read.
+pub const LAYOUT_VERSION: u32 = 1;
+
+/// The index location used when none is given.
+pub const DEFAULT_INDEX_DIR: &str = "index";
+
+const META_FILE: &str = "newsdesk.json";
+
+/// Tokenizer names as registered with tantivy.
+pub const TEXT_TOKENIZER: &str = "newsdesk_zh";
+pub const KEYWORD_TOKENIZER: &str = "newsdesk_keyword";
+
+/// Memory the writer may buffer before it flushes a segment (split among its threads).
+const WRITER_MEMORY_BYTES: usize = 256 * 1024 * 1024;
+
+/// Why the index could not be opened, read or written. Each variant names the index.
+#[derive(Debug, thiserror::Error)]
+pub enum IndexError {
+    #[error("no index at {path}; create one with `newsdesk ingest PATH…` (or point --index / NEWSDESK_INDEX at an existing one)")]
+    Missing { path: PathBuf },
+    #[error("{path} is being written by another newsdesk process; wait for it to finish (or remove {path}/.tantivy-writer.lock if no such process runs)")]
+    Busy { path: PathBuf },
+    #[error("{path} was made by an incompatible newsdesk (layout {found}, this one reads {expected}); ingest again into a new --index folder")]
+    Incompatible { path: PathBuf, found: String, expected: u32 },
+    #[error("{path}: {message}")]
+    Io { path: PathBuf, message: String },
+    #[error("index {path}: {error}")]
+    Tantivy { path: PathBuf, error: tantivy::TantivyError },
+    #[error("index {path}: stored record of {id} is unreadable: {message}")]
+    Corrupt { path: PathBuf, id: String, message: String },
+}
+
+/// Handles to the schema's fields.
+#[derive(Debug, Clone, Copy)]
+pub struct Fields {
+    pub id: Field,
+    pub title: Field,
+    pub text: Field,
+    pub author: Field,
+    pub source: Field,
+    pub category: Field,
+    pub tag: Field,
+    pub lang: Field,
+    pub url: Field,
+    pub published: Field,
+    pub fingerprint: Field,
+    pub record: Field,
+}
+
+fn schema() -> Schema {
+    let mut b = Schema::builder();
+    let words = TextOptions::default().set_indexing_options(
+        TextFieldIndexing::default()
+            .set_tokenizer(TEXT_TOKENIZER)
+            .set_index_option(IndexRecordOption::WithFreqsAndPositions),
+    );
+    let keyword = || {
+        TextOptions::default().set_indexing_options(
+            TextFieldIndexing::default()
+                .set_tokenizer(KEYWORD_TOKENIZER)
+                .set_index_option(IndexRecordOption::Basic),
+        )
+    };
+    b.add_text_field("id", STRING | STORED);
+    b.add_text_field("title", words.clone());
+    b.add_text_field("text", words);
+    b.add_text_field("author", keyword());
+    b.add_text_field("source", keyword().set_fast("raw"));
+    b.add_text_field("category", keyword().set_fast("raw"));
+    b.add_text_field("tag", keyword().set_fast("raw"));
+    b.add_text_field("lang", STRING);
+    b.add_text_field("url", STRING);
+    b.add_date_field(
+        "published",
+        DateOptions::default().set_indexed().set_fast().set_precision(DateTimePrecision::Seconds),
+    );
+    b.add_text_field("fingerprint", STORED);
+    b.add_text_field("record", STORED);
+    b.build()
+}
+
+impl Fields {
+    fn new(schema: &Schema) -> Fields {
+        let f = |name: &str| schema.get_field(name).expect("field defined in schema()");
+        Fields {
+            id: f("id"),
+            title: f("title"),
+            text: f("text"),
+            author: f("author"),
+            source: f("source"),
+            category: f("category"),
+            tag: f("tag"),
+            lang: f("lang"),
+            url: f("url"),
+            published: f("published"),
+            fingerprint: f("fingerprint"),
+            record: f("record"),
+        }
+    }
+}
+
+/// The analyzer for `author`, `source`, `category`, `tag`: the whole value, lower-cased.
+pub fn keyword_analyzer() -> TextAnalyzer {
+    TextAnalyzer::builder(RawTokenizer::default()).filter(LowerCaser).build()
+}
+
+/// An open index.
+pub struct Store {
+    path: PathBuf,
+    index: Index,
+    reader: IndexReader,
+    pub fields: Fields,
+}
+
+/// What an upsert did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Upsert {
+    New,
+    Updated,
+    Unchanged,
+}
+
+impl Store {
+    /// Opens an existing index.
+    pub fn open(path: &Path) -> Result<Store, IndexError> {
+        if !path.join("meta.json").exists() {
+            return Err(IndexError::Missing { path: path.to_path_buf() });
+        }
+        check_layout(path)?;
+        let index = Index::open_in_dir(path).map_err(|e| tantivy_error(path, e))?;
+        Store::from_index(path, index)
+    }
+
+    /// Opens the index at `path`, creating the folder and an empty index if there is none.
+    pub fn open_or_create(path: &Path) -> Result<Store, IndexError> {
+        if path.join("meta.json").exists() {
+            return Store::open(path);
+        }
+        std::fs::create_dir_all(path).map_err(|e| io_error(path, e))?;
+        // The layout file goes first: tantivy's meta.json marks a finished index, so a crash in
+        // between leaves a folder that is simply created again.
+        let meta = serde_json::json!({
+            "layout": LAYOUT_VERSION,
+            "created_by": concat!("newsdesk ", env!("CARGO_PKG_VERSION")),
+        });
+        std::fs::write(path.join(META_FILE), format!("{meta:#}\n")).map_err(|e| io_error(path, e))?;
+        let index = Index::create_in_dir(path, schema()).map_err(|e| tantivy_error(path, e))?;
+        Store::from_index(path, index)
+    }
+
+    fn from_index(path: &Path, index: Index) -> Result<Store, IndexError> {
+        index.tokenizers().register(TEXT_TOKENIZER, segment::analyzer(Mode::Index));
+        index.tokenizers().register(KEYWORD_TOKENIZER, keyword_analyzer());
+        let reader = index
+            .reader_builder()
+            .reload_policy(ReloadPolicy::Manual)
+            .try_into()
+            .map_err(|e| tantivy_error(path, e))?;
+        let fields = Fields::new(&index.schema());
+        Ok(Store { path: path.to_path_buf(), index, reader, fields })
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    pub fn index(&self) -> &Index {
+        &self.index
+    }
+
+    /// A point-in-time view of the committed articles.
+    pub fn searcher(&self) -> Searcher {
+        self.reader.searcher()
+    }
+
+    /// Makes articles committed since the store was opened visible to [`Store::searcher`].
+    pub fn reload(&self) -> Result<(), IndexError> {
+        self.reader.reload().map_err(|e| self.err(e))
+    }
+
+    pub(crate) fn err(&self, e: tantivy::TantivyError) -> IndexError {
+        tantivy_error(&self.path, e)
+    }
+
+    /// The article with this id, if the index has it.
+    pub fn get(&self, id: &str) -> Result<Option<Article>, IndexError> {
+        let searcher = self.searcher();
+        match self.find(&searcher, id)? {
+            Some(addr) => self.article_at(&searcher, addr).map(Some),
+            None => Ok(None),
+        }
+    }
+
+    fn find(&self, searcher: &Searcher, id: &str) -> Result<Option<DocAddress>, IndexError> {
+        let term = Term::from_field_text(self.fields.id, id);
+        for (ord, segment) in searcher.segment_readers().iter().enumerate() {
+            let inverted = segment.inverted_index(self.fields.id).map_err(|e| self.err(e))?;
+            let Some(mut postings) = inverted
+                .read_postings(&term, IndexRecordOption::Basic)
+                .map_err(|e| io_error(&self.path, e))?
+            else {
+                continue;
+            };
+            use tantivy::DocSet;
+            let mut doc = postings.doc();
+            while doc != tantivy::TERMINATED {
+                if !segment.is_deleted(doc) {
+                    return Ok(Some(DocAddress::new(ord as u32, doc)));
+                }
+                doc = postings.advance();
+            }
+        }
+        Ok(None)
+    }
+
+    /// The stored record of the document at `addr`.
+    pub fn article_at(&self, searcher: &Searcher, addr: DocAddress) -> Result<Article, IndexError> {
+        let json = self.record_json_at(searcher, addr)?;
+        serde_json::from_str(&json).map_err(|e| IndexError::Corrupt {
+            path: self.path.clone(),
+            id: format!("{addr:?}"),
+            message: e.to_string(),
+        })
+    }
+
+    /// The stored record of the document at `addr`, as the JSON text it was stored as.
+    pub fn record_json_at(&self, searcher: &Searcher, addr: DocAddress) -> Result<String, IndexError> {
+        let doc: TantivyDocument = searcher.doc(addr).map_err(|e| self.err(e))?;
+        Ok(doc.get_first(self.fields.record).and_then(|v| v.as_str()).unwrap_or_default().to_string())
+    }
+
+    /// Opens the single writer. Fails with [`IndexError::Busy`] while another process holds it.
+    pub fn writer(&self) -> Result<StoreWriter<'_>, IndexError> {
+        let writer = self.index.writer(WRITER_MEMORY_BYTES).map_err(|e| match e {
+            tantivy::TantivyError::LockFailure(LockError::LockBusy, _) => {
+                IndexError::Busy { path: self.path.clone() }
+            }
+            e => self.err(e),
+        })?;
+        Ok(StoreWriter { store: self, writer, searcher: self.searcher(), seen: HashMap::new() })
+    }
+
+    /// Bytes the index takes on disk.
+    pub fn size_on_disk(&self) -> u64 {
+        walkdir::WalkDir::new(&self.path)
+            .into_iter()
+            .filter_map(Result::ok)
+            .filter_map(|e| e.metadata().ok())
+            .filter(|m| m.is_file())
+            .map(|m| m.len())
+            .sum()
+    }
+}
+
+/// The writer of an open [`Store`]; articles become visible to searches on [`StoreWriter::commit`].
+pub struct StoreWriter<'a> {
+    store: &'a Store,
+    writer: IndexWriter,
+    /// The committed state when the writer opened: what "unchanged" is measured against.
+    searcher: Searcher,
+    /// Fingerprints written in this session, so a second copy of an id is judged against it.
+    seen: HashMap<String, String>,
+}
+
+impl StoreWriter<'_> {
+    /// Adds `article`, replacing any earlier version with the same id; an identical article
+    /// (same fingerprint) is left as it is.
+    pub fn upsert(&mut self, article: &Article) -> Result<Upsert, IndexError> {
+        let fingerprint = article.fingerprint();
+        let previous = match self.seen.get(&article.id) {
+            Some(f) => Some(f.clone()),
+            None => self.stored_fingerprint(&article.id)?,
+        };
+        let outcome = match previous {
+            Some(f) if f == fingerprint => return Ok(Upsert::Unchanged),
+            Some(_) => Upsert::Updated,
+            None => Upsert::New,
+        };
+        let f = &self.store.fields;
+        self.writer.delete_term(Term::from_field_text(f.id, &article.id));
+        self.writer.add_document(self.document(article, &fingerprint)).map_err(|e| self.store.err(e))?;
+        self.seen.insert(article.id.clone(), fingerprint);
+        Ok(outcome)
+    }
+
+    fn stored_fingerprint(&self, id: &str) -> Result<Option<String>, IndexError> {
+        let Some(addr) = self.store.find(&self.searcher, id)? else { return Ok(None) };
+        let doc: TantivyDocument = self.searcher.doc(addr).map_err(|e| self.store.err(e))?;
+        Ok(doc.get_first(self.store.fields.fingerprint).and_then(|v| v.as_str()).map(str::to_string))
+    }
+
+    fn document(&self, a: &Article, fingerprint: &str) -> TantivyDocument {
+        let f = &self.store.fields;
+        let mut doc = TantivyDocument::default();
+        doc.add_text(f.id, &a.id);
+        doc.add_text(f.title, &a.title);
+        doc.add_text(f.text, &a.text);
+        if let Some(author) = &a.author {
+            doc.add_text(f.author, author);
+        }
+        doc.add_text(f.source, a.source_name());
+        for c in &a.categories {
+            doc.add_text(f.category, c);
+        }
+        for t in &a.tags {
+            doc.add_text(f.tag, t);
+        }
+        doc.add_text(f.lang, &a.lang);
+        if let Some(url) = &a.url {
+            doc.add_text(f.url, url);
+        }
+        if let Some(p) = a.published_at {
+            doc.add_date(f.published, tantivy::DateTime::from_timestamp_secs(p.timestamp()));
+        }
+        doc.add_text(f.fingerprint, fingerprint);
+        doc.add_text(f.record, serde_json::to_string(a).expect("an article always serializes"));
+        doc
+    }
+
+    /// Makes everything upserted so far durable and visible.
+    pub fn commit(&mut self) -> Result<(), IndexError> {
+        self.writer.commit().map_err(|e| self.store.err(e))?;
+        Ok(())
+    }
+}
+
+fn check_layout(path: &Path) -> Result<(), IndexError> {
+    let found = std::fs::read_to_string(path.join(META_FILE))
+        .ok()
+        .and_then(|s| serde_json::from_str::<serde_json::Value>(&s).ok())
+        .and_then(|v| v.get("layout").and_then(|l| l.as_u64()));
+    match found {
+        Some(v) if v == u64::from(LAYOUT_VERSION) => Ok(()),
+        other => Err(IndexError::Incompatible {
+            path: path.to_path_buf(),
+            found: other.map_or_else(|| format!("unknown: no readable {META_FILE}"), |v| v.to_string()),
+            expected: LAYOUT_VERSION,
+        }),
+    }
+}
+
+fn tantivy_error(path: &Path, error: tantivy::TantivyError) -> IndexError {
+    IndexError::Tantivy { path: path.to_path_buf(), error }
+}
+
+fn io_error(path: &Path, e: impl std::fmt::Display) -> IndexError {
+    IndexError::Io { path: path.to_path_buf(), message: e.to_string() }
+}

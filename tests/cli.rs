@@ -1,0 +1,390 @@
+//! End-to-end tests: the real `newsdesk` binary, run in temporary folders.
+
+use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
+
+use assert_cmd::Command;
+use predicates::prelude::*;
+use predicates::str::contains;
+use serde_json::Value;
+use tempfile::TempDir;
+
+fn repo(path: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join(path)
+}
+
+fn fixture(name: &str) -> PathBuf {
+    repo("tests/fixtures").join(name)
+}
+
+/// `newsdesk --index INDEX …`, with no colour and no inherited index setting.
+fn nd(index: &Path) -> Command {
+    let mut cmd = Command::cargo_bin("newsdesk").expect("binary built");
+    cmd.env_remove("NEWSDESK_INDEX").env_remove("RUST_LOG").env("NO_COLOR", "1");
+    cmd.arg("--index").arg(index);
+    cmd
+}
+
+fn article_files(dir: &Path) -> usize {
+    walkdir::WalkDir::new(dir)
+        .into_iter()
+        .filter_map(Result::ok)
+        .filter(|e| {
+            e.file_type().is_file()
+                && e.path().extension().and_then(|x| x.to_str()).is_some_and(|x| {
+                    ["md", "markdown", "html", "htm"].contains(&x.to_ascii_lowercase().as_str())
+                })
+        })
+        .count()
+}
+
+/// One index of the bundled `data/`, shared by the read-only tests.
+fn data_index() -> &'static Path {
+    static INDEX: OnceLock<(TempDir, PathBuf)> = OnceLock::new();
+    &INDEX
+        .get_or_init(|| {
+            let dir = TempDir::new().unwrap();
+            let index = dir.path().join("idx");
+            nd(&index).arg("ingest").arg(repo("data")).assert().success();
+            (dir, index)
+        })
+        .1
+}
+
+fn json_of(cmd: &mut Command) -> Value {
+    let out = cmd.output().unwrap();
+    serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("not JSON ({e}): {}", String::from_utf8_lossy(&out.stdout)))
+}
+
+fn search_json(args: &[&str]) -> Value {
+    json_of(nd(data_index()).arg("search").args(args).arg("--json"))
+}
+
+fn hit_titles(v: &Value) -> Vec<String> {
+    v["hits"].as_array().unwrap().iter().map(|h| h["title"].as_str().unwrap().to_string()).collect()
+}
+
+#[test]
+fn quick_start_ingests_the_bundled_data_and_finds_interconnection() {
+    let dir = TempDir::new().unwrap();
+    let index = dir.path().join("index");
+    let n = article_files(&repo("data"));
+    assert!(n >= 12, "data/ must hold at least 12 samples, has {n}");
+    nd(&index)
+        .args(["ingest", "data"])
+        .current_dir(repo(""))
+        .assert()
+        .success()
+        .stdout("")
+        .stderr(contains(format!("ingested {n} new, 0 updated, 0 unchanged, 0 failed")));
+    nd(&index)
+        .args(["search", "互联互通"])
+        .assert()
+        .success()
+        .stdout(contains("互联互通").and(contains("1.")));
+}
+
+#[test]
+fn default_index_is_index_in_the_working_directory_and_env_overrides_it() {
+    let dir = TempDir::new().unwrap();
+    let mut cmd = Command::cargo_bin("newsdesk").unwrap();
+    cmd.env_remove("NEWSDESK_INDEX").current_dir(dir.path());
+    cmd.arg("ingest").arg(fixture("zaker_img_box.md")).assert().success();
+    assert!(dir.path().join("index/meta.json").exists());
+
+    let elsewhere = dir.path().join("elsewhere");
+    let mut cmd = Command::cargo_bin("newsdesk").unwrap();
+    cmd.env("NEWSDESK_INDEX", &elsewhere).current_dir(dir.path());
+    cmd.arg("ingest").arg(fixture("bom.md")).assert().success();
+    assert!(elsewhere.join("meta.json").exists());
+}
+
+#[test]
+fn reingest_is_idempotent_and_a_changed_file_replaces_its_old_version() {
+    let dir = TempDir::new().unwrap();
+    let src = dir.path().join("src");
+    std::fs::create_dir(&src).unwrap();
+    for f in ["zaker_img_box.md", "crlf.md"] {
+        std::fs::copy(fixture(f), src.join(f)).unwrap();
+    }
+    let index = dir.path().join("idx");
+    nd(&index).arg("ingest").arg(&src).assert().success().stderr(contains("2 new, 0 updated, 0 unchanged"));
+    nd(&index).arg("ingest").arg(&src).assert().success().stderr(contains("0 new, 0 updated, 2 unchanged"));
+
+    let edited = std::fs::read_to_string(src.join("crlf.md"))
+        .unwrap()
+        .replace("</p>", "</p><p>追加的一段新内容。</p>");
+    std::fs::write(src.join("crlf.md"), edited).unwrap();
+    nd(&index).arg("ingest").arg(&src).assert().success().stderr(contains("0 new, 1 updated, 1 unchanged"));
+
+    let out = nd(&index).arg("export").output().unwrap();
+    let records: Vec<Value> =
+        String::from_utf8(out.stdout).unwrap().lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    assert_eq!(records.len(), 2, "one document per file after three ingests");
+    assert!(records.iter().any(|r| r["text"].as_str().unwrap().contains("追加的一段新内容")));
+    nd(&index).args(["search", "追加的一段新内容"]).assert().success();
+}
+
+#[test]
+fn bad_files_are_reported_with_path_and_reason_and_the_rest_goes_in() {
+    let dir = TempDir::new().unwrap();
+    let src = dir.path().join("src");
+    std::fs::create_dir(&src).unwrap();
+    for f in ["zaker_img_box.md", "bad_yaml.md", "unterminated_front_matter.md", "bad_date.md"] {
+        std::fs::copy(fixture(f), src.join(f)).unwrap();
+    }
+    std::fs::write(src.join("latin1.md"), b"---\ntitle: caf\xe9\n---\nbody").unwrap();
+    let index = dir.path().join("idx");
+    nd(&index)
+        .arg("ingest")
+        .arg(&src)
+        .arg(dir.path().join("no-such-folder"))
+        .assert()
+        .code(2)
+        .stderr(contains("bad_yaml.md: invalid YAML front matter"))
+        .stderr(contains("unterminated_front_matter.md: front matter opened with `---`"))
+        .stderr(contains("bad_date.md: unrecognised date"))
+        .stderr(contains("latin1.md: not valid UTF-8"))
+        .stderr(contains("no-such-folder: no such file or folder"))
+        .stderr(contains("1 new, 0 updated, 0 unchanged, 5 failed"));
+    nd(&index).arg("stats").arg("--json").assert().success().stdout(contains("\"articles\": 1"));
+}
+
+#[test]
+fn ingest_json_report_lists_failures_by_stage() {
+    let dir = TempDir::new().unwrap();
+    let out = nd(&dir.path().join("idx"))
+        .args(["ingest", "--json"])
+        .arg(fixture("bad_yaml.md"))
+        .arg(fixture("bom.md"))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(report["new"], 1);
+    assert_eq!(report["failed"], 1);
+    assert_eq!(report["failures"][0]["stage"], "parse");
+    assert!(report["failures"][0]["location"].as_str().unwrap().ends_with("bad_yaml.md"));
+}
+
+#[test]
+fn a_word_finds_articles_that_only_contain_a_longer_word() {
+    // The 36kr sample says 支付宝 but never 支付 on its own.
+    let v = search_json(&["支付", "--limit", "50"]);
+    let titles = hit_titles(&v);
+    assert!(titles.iter().any(|t| t.contains("支付宝升级长辈模式")), "{titles:?}");
+    let v = search_json(&["互联", "--limit", "50"]);
+    assert!(hit_titles(&v).iter().any(|t| t.contains("互联互通")), "{v}");
+}
+
+#[test]
+fn english_queries_are_case_folded_and_stemmed() {
+    let titles = hit_titles(&search_json(&["REGULATOR"]));
+    assert!(titles.iter().any(|t| t.contains("FTC")), "{titles:?}");
+    let titles = hit_titles(&search_json(&["antitrust"]));
+    assert!(titles.iter().any(|t| t.contains("FTC")), "{titles:?}");
+}
+
+#[test]
+fn search_json_has_the_documented_shape() {
+    let v = search_json(&["互联互通", "--limit", "2"]);
+    for key in ["query", "total", "took_ms", "hits"] {
+        assert!(v.get(key).is_some(), "missing {key} in {v}");
+    }
+    assert_eq!(v["query"], "互联互通");
+    assert!(v["total"].as_u64().unwrap() >= 2);
+    assert_eq!(v["hits"].as_array().unwrap().len(), 2);
+    let hit = &v["hits"][0];
+    for key in ["id", "score", "title", "published_at", "snippet", "highlights", "categories", "topics"] {
+        assert!(hit.get(key).is_some(), "missing {key} in {hit}");
+    }
+    let snippet: Vec<char> = hit["snippet"].as_str().unwrap().chars().collect();
+    let [from, to] = [
+        hit["highlights"][0][0].as_u64().unwrap() as usize,
+        hit["highlights"][0][1].as_u64().unwrap() as usize,
+    ];
+    let highlighted: String = snippet[from..to].iter().collect();
+    assert!("互联互通".contains(&highlighted), "highlight {highlighted:?}");
+}
+
+#[test]
+fn boolean_operators_phrases_and_fields() {
+    let both = search_json(&["微信 AND 淘宝"])["total"].as_u64().unwrap();
+    let either = search_json(&["微信 OR 淘宝"])["total"].as_u64().unwrap();
+    let not = search_json(&["微信 NOT 淘宝"])["total"].as_u64().unwrap();
+    assert!(both >= 1 && either >= both && not + both == search_json(&["微信"])["total"].as_u64().unwrap());
+    let titles = hit_titles(&search_json(&["category:dockone"]));
+    assert!(!titles.is_empty());
+    assert!(search_json(&["\"外链 屏蔽\""])["total"].as_u64().unwrap() >= 1);
+}
+
+#[test]
+fn titles_weigh_more_than_bodies() {
+    let dir = TempDir::new().unwrap();
+    let src = dir.path().join("src");
+    std::fs::create_dir(&src).unwrap();
+    std::fs::write(src.join("body.md"), "---\ntitle: 其他新闻\n---\n<p>光刻机 光刻机 光刻机 的进展。</p>")
+        .unwrap();
+    std::fs::write(
+        src.join("title.md"),
+        "---\ntitle: 光刻机新进展\n---\n<p>一段与此无关的正文，讲的是天气。</p>",
+    )
+    .unwrap();
+    let index = dir.path().join("idx");
+    nd(&index).arg("ingest").arg(&src).assert().success();
+    let v = json_of(nd(&index).args(["search", "光刻机", "--json"]));
+    assert_eq!(hit_titles(&v), vec!["光刻机新进展", "其他新闻"]);
+}
+
+#[test]
+fn filters_and_sorting() {
+    let newest = search_json(&["*", "--sort", "newest", "--limit", "100"]);
+    let dates: Vec<&str> =
+        newest["hits"].as_array().unwrap().iter().filter_map(|h| h["published_at"].as_str()).collect();
+    let mut sorted = dates.clone();
+    sorted.sort_by(|a, b| b.cmp(a));
+    assert_eq!(dates, sorted);
+    assert!(newest["hits"][0]["score"].is_null());
+
+    let in_2021 = search_json(&["*", "--since", "2021-01-01", "--until", "2021-12-31", "--limit", "100"]);
+    let hits = in_2021["hits"].as_array().unwrap();
+    assert!(!hits.is_empty());
+    for h in hits {
+        let d = h["published_at"].as_str().unwrap();
+        // 2021-01-01 00:00 at +08:00 is 2020-12-31T16:00Z.
+        assert!(("2020-12-31T16".."2021-12-31T16").contains(&d), "{d}");
+    }
+    for h in search_json(&["*", "--category", "ZAKER"])["hits"].as_array().unwrap() {
+        assert!(h["categories"].as_array().unwrap().iter().any(|c| c == "ZAKER"));
+    }
+    let by_author = search_json(&["*", "--author", "cnbeta"]);
+    assert!(by_author["total"].as_u64().unwrap() >= 1);
+    assert!(by_author["hits"].as_array().unwrap().iter().all(|h| h["source"] == "cnBeta"));
+}
+
+#[test]
+fn nothing_found_exits_1_with_empty_stdout() {
+    nd(data_index())
+        .args(["search", "xyzzyplugh"])
+        .assert()
+        .code(1)
+        .stdout("")
+        .stderr(contains("no articles match"));
+}
+
+#[test]
+fn a_malformed_query_is_an_error_that_points_at_the_syntax() {
+    nd(data_index())
+        .args(["search", "title:(微信"])
+        .assert()
+        .code(2)
+        .stderr(contains("cannot understand the query"));
+    nd(data_index()).args(["search", "x", "--since", "someday"]).assert().code(2).stderr(contains("--since"));
+}
+
+#[test]
+fn highlight_colour_on_request_and_never_with_no_color() {
+    nd(data_index())
+        .args(["--color", "always", "search", "互联互通"])
+        .assert()
+        .success()
+        .stdout(contains("\x1b[1;31m"));
+    nd(data_index()).args(["search", "互联互通"]).assert().success().stdout(contains("\x1b[").not());
+}
+
+#[test]
+fn show_prints_an_article_and_its_json_record() {
+    let id = search_json(&["互联互通"])["hits"][0]["id"].as_str().unwrap().to_string();
+    nd(data_index())
+        .args(["show", &id])
+        .assert()
+        .success()
+        .stdout(contains(&id))
+        .stdout(contains("互联互通"));
+    let record = json_of(nd(data_index()).args(["show", &id, "--json"]));
+    assert_eq!(record["id"], id.as_str());
+    assert_eq!(record["schema"], 1);
+    nd(data_index())
+        .args(["show", "0000000000000000"])
+        .assert()
+        .code(1)
+        .stderr(contains("no article with id"));
+}
+
+#[test]
+fn stats_count_sources_categories_and_months() {
+    let s = json_of(nd(data_index()).args(["stats", "--json"]));
+    let n = article_files(&repo("data")) as u64;
+    assert_eq!(s["articles"], n);
+    let sum =
+        |key: &str| s[key].as_array().unwrap().iter().map(|c| c["articles"].as_u64().unwrap()).sum::<u64>();
+    assert_eq!(sum("by_source"), n);
+    assert_eq!(sum("by_month") + s["undated"].as_u64().unwrap(), n);
+    assert!(s["by_source"].as_array().unwrap().iter().any(|c| c["name"] == "ZAKER"));
+    assert!(s["index_bytes"].as_u64().unwrap() > 0);
+    nd(data_index()).arg("stats").assert().success().stdout(contains("by source"));
+}
+
+#[test]
+fn export_streams_every_record_in_the_documented_schema() {
+    let n = article_files(&repo("data"));
+    let out = nd(data_index()).arg("export").output().unwrap();
+    assert!(out.status.success());
+    let lines: Vec<Value> =
+        String::from_utf8(out.stdout).unwrap().lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    assert_eq!(lines.len(), n);
+
+    let schema: Value =
+        serde_json::from_str(&std::fs::read_to_string(repo("schema/article.schema.json")).unwrap()).unwrap();
+    let mut required: Vec<&str> =
+        schema["required"].as_array().unwrap().iter().map(|v| v.as_str().unwrap()).collect();
+    required.sort();
+    for record in &lines {
+        let mut keys: Vec<&str> = record.as_object().unwrap().keys().map(String::as_str).collect();
+        keys.sort();
+        assert_eq!(keys, required, "record keys differ from schema/article.schema.json");
+        let ts = record["ingested_at"].as_str().unwrap();
+        assert!(ts.ends_with('Z'), "{ts}");
+    }
+
+    let array = json_of(nd(data_index()).args(["export", "--format", "json"]));
+    assert_eq!(array.as_array().unwrap().len(), n);
+
+    let dir = TempDir::new().unwrap();
+    let file = dir.path().join("dockone.jsonl");
+    nd(data_index())
+        .args(["export", "--query", "category:Dockone", "--out"])
+        .arg(&file)
+        .assert()
+        .success()
+        .stdout("");
+    let text = std::fs::read_to_string(&file).unwrap();
+    assert!(text.lines().count() >= 1 && text.lines().count() < n);
+    assert!(text.lines().all(|l| l.contains("Dockone")));
+}
+
+#[test]
+fn commands_on_a_missing_index_say_how_to_create_one() {
+    let dir = TempDir::new().unwrap();
+    for args in [vec!["search", "x"], vec!["stats"], vec!["export"], vec!["show", "abc"]] {
+        nd(&dir.path().join("none"))
+            .args(&args)
+            .assert()
+            .code(2)
+            .stderr(contains("no index at"))
+            .stderr(contains("newsdesk ingest"));
+    }
+}
+
+#[test]
+fn help_teaches_the_query_syntax_and_exit_codes() {
+    let mut cmd = Command::cargo_bin("newsdesk").unwrap();
+    cmd.arg("--help").assert().success().stdout(contains("Exit codes")).stdout(contains("NO_COLOR"));
+    let mut cmd = Command::cargo_bin("newsdesk").unwrap();
+    cmd.args(["search", "--help"])
+        .assert()
+        .success()
+        .stdout(contains("Query syntax"))
+        .stdout(contains("支付宝"));
+}

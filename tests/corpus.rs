@@ -1,0 +1,93 @@
+//! Invariants over every real article of `../shared/corpus` (skipped, with a note, where the
+//! corpus is absent). Set NEWSDESK_CORPUS to check another folder.
+
+use std::path::{Path, PathBuf};
+
+use assert_cmd::Command;
+use chrono::Utc;
+use newsdesk::parse::{self, ParseOptions};
+use newsdesk::pipeline::build_article;
+use newsdesk::source;
+use predicates::str::contains;
+
+fn corpus() -> Option<PathBuf> {
+    let dir = std::env::var_os("NEWSDESK_CORPUS")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus"));
+    if dir.is_dir() {
+        Some(dir)
+    } else {
+        eprintln!("skipped: no corpus at {} (set NEWSDESK_CORPUS)", dir.display());
+        None
+    }
+}
+
+fn looks_like_tag(text: &str) -> Option<&str> {
+    text.match_indices('<').find_map(|(i, _)| {
+        let next = text[i + 1..].chars().next()?;
+        (next.is_ascii_alphabetic() || next == '/' || next == '!').then(|| &text[i..(i + 40).min(text.len())])
+    })
+}
+
+#[test]
+fn every_corpus_article_cleans_to_text_with_its_images_as_metadata() {
+    let Some(dir) = corpus() else { return };
+    let (files, errors) = source::discover(&[dir]);
+    assert!(errors.is_empty(), "{errors:?}");
+    assert!(files.len() >= 181, "corpus has {} files", files.len());
+    let img = scraper::Selector::parse("img").unwrap();
+    let mut problems = Vec::new();
+    for path in &files {
+        let raw = source::read_file(path, source::DEFAULT_MAX_FILE_BYTES).unwrap();
+        let body = parse::parse(raw.clone(), &ParseOptions::default()).unwrap().body;
+        let a = match build_article(raw, &ParseOptions::default(), Utc::now()) {
+            Ok(a) => a,
+            Err(e) => {
+                problems.push(format!("{e}"));
+                continue;
+            }
+        };
+        let name = path.display();
+        if a.title.trim().is_empty() {
+            problems.push(format!("{name}: empty title"));
+        }
+        if a.published_at.is_none() {
+            problems.push(format!("{name}: no date"));
+        }
+        if let Some(tag) = looks_like_tag(&a.text) {
+            problems.push(format!("{name}: tag left in text: {tag:?}"));
+        }
+        for marker in ["img_box", "image-wrapper", "cors.zfour.workers.dev"] {
+            if a.text.contains(marker) {
+                problems.push(format!("{name}: {marker} left in text"));
+            }
+        }
+        let expected = scraper::Html::parse_fragment(&body).select(&img).count();
+        if a.images.len() != expected {
+            problems
+                .push(format!("{name}: {} images kept, body has {expected} img elements", a.images.len()));
+        }
+        for image in &a.images {
+            if image.url.is_empty() || a.text.contains(&image.url) {
+                problems.push(format!("{name}: image URL {:?} empty or left in text", image.url));
+            }
+            if image.url.contains("workers.dev/?") {
+                problems.push(format!("{name}: proxy not unwrapped: {}", image.url));
+            }
+        }
+        if a.text.contains("\n\n\n") || a.text.contains("  ") {
+            problems.push(format!("{name}: whitespace not normalized"));
+        }
+    }
+    assert!(problems.is_empty(), "{} problems:\n{}", problems.len(), problems.join("\n"));
+}
+
+#[test]
+fn the_whole_corpus_ingests_with_zero_failures() {
+    let Some(dir) = corpus() else { return };
+    let n = source::discover(std::slice::from_ref(&dir)).0.len();
+    let tmp = tempfile::TempDir::new().unwrap();
+    let mut cmd = Command::cargo_bin("newsdesk").unwrap();
+    cmd.env_remove("NEWSDESK_INDEX").arg("--index").arg(tmp.path().join("idx")).arg("ingest").arg(&dir);
+    cmd.assert().success().stderr(contains(format!("ingested {n} new, 0 updated, 0 unchanged, 0 failed")));
+}
