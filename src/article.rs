@@ -7,8 +7,10 @@ use chrono::{DateTime, SecondsFormat, Utc};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
+use crate::analyze::{Entity, Keyword, TopicMatch};
+
 /// Version of the exported JSON record. Bump it when a field changes meaning or type.
-pub const SCHEMA_VERSION: u32 = 1;
+pub const SCHEMA_VERSION: u32 = 2;
 
 /// Where an article came from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -63,6 +65,17 @@ pub struct Article {
     pub ingested_at: DateTime<Utc>,
     /// Front-matter keys newsdesk does not interpret, kept as they were.
     pub extra: serde_json::Map<String, serde_json::Value>,
+    /// Top terms by TF-IDF (schema 2).
+    pub keywords: Vec<Keyword>,
+    /// Topics from the taxonomy, best first, with the terms that made them.
+    pub topics: Vec<TopicMatch>,
+    pub entities: Vec<Entity>,
+    /// One to three whole sentences from the start of the text.
+    pub summary: String,
+    /// 64-bit SimHash of the text, 16 hex digits.
+    pub simhash: String,
+    /// The id of an earlier article this one nearly or exactly repeats.
+    pub duplicate_of: Option<String>,
 }
 
 impl Article {

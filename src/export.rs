@@ -12,7 +12,7 @@ use tantivy::query::EnableScoring;
 use tantivy::{DocAddress, DocSet, TERMINATED};
 
 use crate::index::{IndexError, Store};
-use crate::search::{self, SearchError};
+use crate::search::{self, SearchError, SearchRequest};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Format {
@@ -40,14 +40,18 @@ impl From<std::io::Error> for ExportError {
     }
 }
 
-/// Writes every article matching `query` (all of them for `None`) to `out`; returns the count.
+/// Writes every article matching `query` (all of them for `None`; without repeats of earlier
+/// articles if `dedupe`) to `out`; returns the count.
 pub fn export(
     store: &Store,
     query: Option<&str>,
+    dedupe: bool,
     format: Format,
     out: &mut dyn Write,
 ) -> Result<u64, ExportError> {
-    let query = search::parse_query(store, query.unwrap_or("*"))?;
+    let request =
+        SearchRequest { query: query.unwrap_or("*").to_string(), dedupe, ..SearchRequest::default() };
+    let query = search::filtered_query(store, &request)?;
     let searcher = store.searcher();
     let weight = query.weight(EnableScoring::disabled_from_searcher(&searcher)).map_err(|e| store.err(e))?;
     let mut count = 0u64;

@@ -14,6 +14,8 @@ use std::time::{Duration, Instant};
 use chrono::Utc;
 use serde::Serialize;
 
+use crate::analyze::Analyzer;
+use crate::dedupe::Probe;
 use crate::index::{IndexError, Store, Upsert};
 use crate::parse::ParseOptions;
 use crate::pipeline::build_article;
@@ -63,6 +65,8 @@ pub struct IngestReport {
     pub updated: usize,
     pub unchanged: usize,
     pub failed: usize,
+    /// Articles written in this run that repeat an earlier one (`duplicate_of` set).
+    pub duplicates: usize,
     pub failures: Vec<Failure>,
     #[serde(skip)]
     pub elapsed: Duration,
@@ -90,6 +94,7 @@ pub fn ingest_paths(
     store: &Store,
     paths: &[PathBuf],
     opts: &IngestOptions,
+    analyzer: &Analyzer,
     progress: &mut dyn FnMut(Event<'_>),
 ) -> Result<IngestReport, IndexError> {
     let started = Instant::now();
@@ -105,6 +110,10 @@ pub fn ingest_paths(
 
     let mut writer = store.writer()?;
     let mut since_commit = 0usize;
+    let corpus = store.doc_freq();
+    let mut register = store.duplicate_register()?;
+    // Texts written since the last commit, which the index cannot return yet.
+    let mut pending: std::collections::HashMap<String, String> = std::collections::HashMap::new();
     for path in &files {
         let raw = match source::read_file(path, opts.max_file_bytes) {
             Ok(raw) => raw,
@@ -118,7 +127,7 @@ pub fn ingest_paths(
             }
         };
         let location = raw.source.location.clone();
-        let article = match build_article(raw, &opts.parse, Utc::now()) {
+        let mut article = match build_article(raw, &opts.parse, analyzer, &corpus, Utc::now()) {
             Ok(a) => a,
             Err(e) => {
                 report.record_failure(
@@ -128,6 +137,14 @@ pub fn ingest_paths(
                 continue;
             }
         };
+        let hash = u64::from_str_radix(&article.simhash, 16).unwrap_or(0);
+        let published = article.published_at.map(|t| t.timestamp());
+        let probe = Probe { id: &article.id, simhash: hash, published, text: &article.text };
+        article.duplicate_of = register.find(probe, |id| match pending.get(id) {
+            Some(text) => Some(text.clone()),
+            None => store.get(id).ok().flatten().map(|a| a.text),
+        });
+        register.insert(&article.id, hash, published, article.duplicate_of.clone());
         match writer.upsert(&article) {
             Ok(outcome) => {
                 match outcome {
@@ -137,6 +154,8 @@ pub fn ingest_paths(
                 }
                 if outcome != Upsert::Unchanged {
                     since_commit += 1;
+                    report.duplicates += usize::from(article.duplicate_of.is_some());
+                    pending.insert(article.id.clone(), article.text);
                 }
                 progress(Event::Done { location: &location, outcome });
             }
@@ -150,6 +169,8 @@ pub fn ingest_paths(
         if since_commit >= opts.commit_every {
             tracing::info!(articles = since_commit, "committing");
             writer.commit()?;
+            store.reload()?;
+            pending.clear();
             since_commit = 0;
         }
     }
@@ -165,4 +186,74 @@ impl IngestReport {
         progress(Event::Failed(&failure));
         self.failures.push(failure);
     }
+}
+
+/// What `reanalyze` did.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct ReanalyzeReport {
+    pub articles: usize,
+    /// Articles whose analysis (or duplicate link) changed and were rewritten.
+    pub changed: usize,
+    pub duplicates: usize,
+    #[serde(skip)]
+    pub elapsed: Duration,
+}
+
+/// Re-runs analysis over every stored article, without reading the sources: after a taxonomy
+/// or dictionary change, or once the corpus is large enough for its own IDF. Duplicates are
+/// decided afresh, in order of publication.
+pub fn reanalyze(store: &Store, analyzer: &Analyzer) -> Result<ReanalyzeReport, IndexError> {
+    use crate::analyze::simhash;
+    use crate::dedupe::Register;
+
+    let started = Instant::now();
+    let searcher = store.searcher();
+    let corpus = store.doc_freq();
+    let addresses: Vec<tantivy::DocAddress> = searcher
+        .segment_readers()
+        .iter()
+        .enumerate()
+        .flat_map(|(ord, seg)| seg.doc_ids_alive().map(move |d| tantivy::DocAddress::new(ord as u32, d)))
+        .collect();
+    // Pass 1: fingerprints, then duplicates in order of publication.
+    let mut light = Vec::with_capacity(addresses.len());
+    for &addr in &addresses {
+        let a = store.article_at(&searcher, addr)?;
+        let h = simhash::simhash(if a.text.trim().is_empty() { &a.title } else { &a.text });
+        light.push((a.published_at.map(|t| t.timestamp()), a.ingested_at, a.id, h, addr));
+    }
+    // Publication order; among equal dates, what arrived first is the original.
+    light.sort_by(|x, y| (x.0.is_none(), x.0, x.1, &x.2).cmp(&(y.0.is_none(), y.0, y.1, &y.2)));
+    let mut register = Register::default();
+    let by_id: std::collections::HashMap<&str, tantivy::DocAddress> =
+        light.iter().map(|l| (l.2.as_str(), l.4)).collect();
+    let mut originals: std::collections::HashMap<String, String> = std::collections::HashMap::new();
+    for (published, _, id, h, addr) in &light {
+        let text = store.article_at(&searcher, *addr)?.text;
+        let probe = Probe { id, simhash: *h, published: *published, text: &text };
+        let original = register.find(probe, |other| {
+            by_id.get(other).and_then(|a| store.article_at(&searcher, *a).ok()).map(|a| a.text)
+        });
+        register.insert(id, *h, *published, original.clone());
+        if let Some(o) = original {
+            originals.insert(id.clone(), o);
+        }
+    }
+    // Pass 2: rewrite what changed.
+    let mut report =
+        ReanalyzeReport { articles: addresses.len(), duplicates: originals.len(), ..Default::default() };
+    let mut writer = store.writer()?;
+    for addr in addresses {
+        let mut a = store.article_at(&searcher, addr)?;
+        let analysis = analyzer.analyze(&a.title, &a.text, &corpus);
+        crate::pipeline::apply_analysis(&mut a, analysis);
+        a.duplicate_of = originals.remove(&a.id);
+        if writer.upsert(&a)? != Upsert::Unchanged {
+            report.changed += 1;
+        }
+    }
+    writer.commit()?;
+    store.reload()?;
+    report.elapsed = started.elapsed();
+    Ok(report)
 }

@@ -3,15 +3,17 @@
 //! The pipeline, one module per stage:
 //!
 //! ```text
-//! source ──► parse ──► clean ──► pipeline (assemble Article) ──► index ──► search / export / stats
-//!  (I/O)     (pure)    (pure)          (pure)                    (I/O)        (I/O)
+//! source ──► parse ──► clean ──► pipeline (assemble Article) ──► analyze ──► index ──► search / export / stats
+//!  (I/O)     (pure)    (pure)          (pure)                       (pure)     (I/O)        (I/O)
 //! ```
 //!
 //! [`ingest`] drives a batch through the stages; [`segment`] is the Chinese/English word
 //! segmentation shared by the index and the query parser. See `ARCHITECTURE.md` for the map.
 
+pub mod analyze;
 pub mod article;
 pub mod clean;
+pub mod dedupe;
 pub mod export;
 pub mod index;
 pub mod ingest;

@@ -8,6 +8,7 @@ use std::process::ExitCode;
 use anyhow::{bail, Context, Result};
 use chrono::{DateTime, Duration, FixedOffset, Utc};
 use clap::{Args, Parser, Subcommand, ValueEnum};
+use newsdesk::analyze::{Analyzer, Taxonomy};
 use newsdesk::article::{format_utc, Article};
 use newsdesk::export::{self, Format};
 use newsdesk::index::{Store, DEFAULT_INDEX_DIR};
@@ -43,6 +44,10 @@ struct Cli {
     /// When to colour output
     #[arg(long, global = true, value_enum, default_value_t = ColorChoice::Auto)]
     color: ColorChoice,
+
+    /// Topic taxonomy (YAML) replacing or extending the built-in one [env: NEWSDESK_TAXONOMY]
+    #[arg(long, global = true, value_name = "FILE", env = "NEWSDESK_TAXONOMY", hide_env = true)]
+    taxonomy: Option<PathBuf>,
 
     #[command(subcommand)]
     command: Command,
@@ -115,7 +120,36 @@ Examples:
         /// Write to FILE instead of stdout (replaced only once complete)
         #[arg(long, value_name = "FILE")]
         out: Option<PathBuf>,
+        /// Leave out articles that repeat an earlier one
+        #[arg(long)]
+        dedupe: bool,
     },
+    /// Topics with their article counts and a per-month series
+    #[command(after_help = "\
+Topic ids come from the taxonomy (the built-in one, or --taxonomy FILE). Months are UTC.
+
+Examples:
+  newsdesk topics
+  newsdesk topics --since 2021-07-01 --until 2021-12-31 --json")]
+    Topics {
+        /// Only articles published on or after DATE
+        #[arg(long, value_name = "DATE")]
+        since: Option<String>,
+        /// Only articles published before DATE; a bare day includes that day
+        #[arg(long, value_name = "DATE")]
+        until: Option<String>,
+        /// Print JSON
+        #[arg(long)]
+        json: bool,
+    },
+    /// Re-run analysis (topics, keywords, entities, summary, duplicates) over the stored articles
+    #[command(after_help = "\
+Reads nothing but the index: use it after changing the taxonomy, or once the index holds
+enough articles (1,000) for keywords to use the corpus's own IDF.
+
+Example:
+  newsdesk --taxonomy my-topics.yaml reanalyze")]
+    Reanalyze,
 }
 
 #[derive(Args)]
@@ -162,6 +196,15 @@ struct SearchArgs {
     /// Zone of --since/--until without one
     #[arg(long, value_name = "OFFSET", default_value = "+08:00", value_parser = parse_zone)]
     default_tz: FixedOffset,
+    /// Only articles with this topic id (repeat for any of several; see `newsdesk topics`)
+    #[arg(long = "topic", value_name = "ID")]
+    topics: Vec<String>,
+    /// Only articles naming this entity (any of its names: 阿里, Alibaba, 阿里巴巴 …)
+    #[arg(long, value_name = "NAME")]
+    entity: Option<String>,
+    /// Hide articles that repeat an earlier one (near or exact copies)
+    #[arg(long)]
+    dedupe: bool,
     /// Print one JSON object instead of text
     #[arg(long)]
     json: bool,
@@ -241,7 +284,36 @@ fn run(cli: Cli) -> Result<ExitCode> {
     };
     let style = Style { colour };
     match cli.command {
-        Command::Ingest(args) => run_ingest(&index, args),
+        Command::Ingest(args) => run_ingest(&index, args, &load_analyzer(cli.taxonomy.as_deref())?),
+        Command::Topics { since, until, json } => {
+            let store = Store::open(&index)?;
+            let analyzer = load_analyzer(cli.taxonomy.as_deref())?;
+            let zone = date::default_zone();
+            let since = since.as_deref().map(|s| date_bound(s, zone, false, "since")).transpose()?;
+            let until = until.as_deref().map(|s| date_bound(s, zone, true, "until")).transpose()?;
+            let topics = stats::topic_stats(&store, analyzer.taxonomy(), since, until)?;
+            let mut out = std::io::stdout().lock();
+            if json {
+                serde_json::to_writer_pretty(&mut out, &topics)?;
+                writeln!(out)?;
+            } else {
+                print_topics(&mut out, &topics)?;
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Reanalyze => {
+            let store = Store::open(&index)?;
+            let analyzer = load_analyzer(cli.taxonomy.as_deref())?;
+            let report = ingest::reanalyze(&store, &analyzer)?;
+            eprintln!(
+                "reanalyzed {} articles: {} changed, {} duplicates, in {:.1}s",
+                report.articles,
+                report.changed,
+                report.duplicates,
+                report.elapsed.as_secs_f64()
+            );
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Search(args) => run_search(&index, args, style),
         Command::Show { id, json } => {
             let store = Store::open(&index)?;
@@ -270,15 +342,17 @@ fn run(cli: Cli) -> Result<ExitCode> {
             }
             Ok(ExitCode::SUCCESS)
         }
-        Command::Export { format, query, out } => {
+        Command::Export { format, query, out, dedupe } => {
             let store = Store::open(&index)?;
             let format = match format {
                 ExportFormat::Jsonl => Format::Jsonl,
                 ExportFormat::Json => Format::Json,
             };
             let count = match out {
-                None => export::export(&store, query.as_deref(), format, &mut std::io::stdout().lock())?,
-                Some(path) => export_to_file(&store, query.as_deref(), format, &path)?,
+                None => {
+                    export::export(&store, query.as_deref(), dedupe, format, &mut std::io::stdout().lock())?
+                }
+                Some(path) => export_to_file(&store, query.as_deref(), dedupe, format, &path)?,
             };
             tracing::info!(count, "exported");
             Ok(ExitCode::SUCCESS)
@@ -286,20 +360,33 @@ fn run(cli: Cli) -> Result<ExitCode> {
     }
 }
 
-fn export_to_file(store: &Store, query: Option<&str>, format: Format, path: &std::path::Path) -> Result<u64> {
+fn export_to_file(
+    store: &Store,
+    query: Option<&str>,
+    dedupe: bool,
+    format: Format,
+    path: &std::path::Path,
+) -> Result<u64> {
     let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(std::path::Path::new("."));
     let mut tmp = tempfile::NamedTempFile::new_in(dir)
         .with_context(|| format!("cannot create a file in {}", dir.display()))?;
     let count = {
         let mut w = std::io::BufWriter::new(tmp.as_file_mut());
-        export::export(store, query, format, &mut w)?
+        export::export(store, query, dedupe, format, &mut w)?
     };
     tmp.persist(path).with_context(|| format!("cannot write {}", path.display()))?;
     eprintln!("exported {count} articles to {}", path.display());
     Ok(count)
 }
 
-fn run_ingest(index: &std::path::Path, args: IngestArgs) -> Result<ExitCode> {
+fn load_analyzer(taxonomy: Option<&std::path::Path>) -> Result<Analyzer> {
+    let Some(path) = taxonomy else { return Ok(Analyzer::default()) };
+    let text =
+        std::fs::read_to_string(path).with_context(|| format!("cannot read taxonomy {}", path.display()))?;
+    Ok(Analyzer::new(Taxonomy::from_yaml(&text, &path.display().to_string())?))
+}
+
+fn run_ingest(index: &std::path::Path, args: IngestArgs, analyzer: &Analyzer) -> Result<ExitCode> {
     let store = Store::open_or_create(index)?;
     let opts = IngestOptions {
         parse: ParseOptions { default_zone: args.default_tz },
@@ -315,7 +402,7 @@ fn run_ingest(index: &std::path::Path, args: IngestArgs) -> Result<ExitCode> {
         bar
     });
     let mut failures = 0usize;
-    let report = ingest::ingest_paths(&store, &args.paths, &opts, &mut |event| match event {
+    let report = ingest::ingest_paths(&store, &args.paths, &opts, analyzer, &mut |event| match event {
         Event::Found { files } => {
             if let Some(bar) = &bar {
                 bar.set_length(files as u64);
@@ -344,13 +431,14 @@ fn run_ingest(index: &std::path::Path, args: IngestArgs) -> Result<ExitCode> {
         bar.finish_and_clear();
     }
     eprintln!(
-        "ingested {} new, {} updated, {} unchanged, {} failed in {:.1}s into {}",
+        "ingested {} new, {} updated, {} unchanged, {} failed in {:.1}s into {} ({} near-duplicates)",
         report.new,
         report.updated,
         report.unchanged,
         report.failed,
         report.elapsed.as_secs_f64(),
-        index.display()
+        index.display(),
+        report.duplicates
     );
     if args.json {
         let mut out = std::io::stdout().lock();
@@ -381,6 +469,9 @@ fn run_search(index: &std::path::Path, args: SearchArgs, style: Style) -> Result
         },
         category: args.category,
         author: args.author,
+        topics: args.topics,
+        entity: args.entity,
+        dedupe: args.dedupe,
     };
     let results = search::search(&store, &req)?;
     let mut out = std::io::stdout().lock();
@@ -490,6 +581,36 @@ fn print_article(out: &mut impl Write, a: &Article, style: Style) -> std::io::Re
         writeln!(out, "{}", style.dim(&format!("url: {url}")))?;
     }
     writeln!(out, "{}", style.dim(&format!("source: {}", a.source.location)))?;
+    if let Some(original) = &a.duplicate_of {
+        writeln!(out, "{}", style.dim(&format!("duplicate of: {original}")))?;
+    }
+    writeln!(out)?;
+    if !a.summary.is_empty() {
+        writeln!(out, "{} {}", style.bold("summary:"), a.summary)?;
+    }
+    for t in &a.topics {
+        writeln!(
+            out,
+            "{} {} ({}) {:.2} ← {}",
+            style.bold("topic:"),
+            t.id,
+            t.label,
+            t.score,
+            t.matched.join(", ")
+        )?;
+    }
+    if !a.keywords.is_empty() {
+        let k: Vec<String> = a.keywords.iter().map(|k| format!("{} {:.3}", k.term, k.score)).collect();
+        writeln!(out, "{} {}", style.bold("keywords:"), k.join(" · "))?;
+    }
+    if !a.entities.is_empty() {
+        let e: Vec<String> = a
+            .entities
+            .iter()
+            .map(|e| format!("{} ({}, {}×)", e.text, format!("{:?}", e.kind).to_lowercase(), e.count))
+            .collect();
+        writeln!(out, "{} {}", style.bold("entities:"), e.join(" · "))?;
+    }
     writeln!(out)?;
     writeln!(out, "{}", a.text)?;
     if !a.images.is_empty() || a.lead_image.is_some() {
@@ -505,6 +626,27 @@ fn print_article(out: &mut impl Write, a: &Article, style: Style) -> std::io::Re
             let alt = img.alt.as_deref().map(|a| format!(" “{a}”")).unwrap_or_default();
             writeln!(out, "{}", style.dim(&format!("image: {}{size}{alt}", img.url)))?;
         }
+    }
+    Ok(())
+}
+
+/// A one-line bar chart of `values`, scaled to their maximum.
+fn sparkline(values: &[u64]) -> String {
+    const BARS: [char; 8] = ['▁', '▂', '▃', '▄', '▅', '▆', '▇', '█'];
+    let max = values.iter().copied().max().unwrap_or(0).max(1);
+    values.iter().map(|&v| if v == 0 { ' ' } else { BARS[((v * 7).div_ceil(max)) as usize] }).collect()
+}
+
+fn print_topics(out: &mut impl Write, topics: &[stats::TopicStat]) -> std::io::Result<()> {
+    let width = topics.iter().map(|t| t.id.len()).max().unwrap_or(0);
+    if let (Some(first), Some(last)) =
+        (topics.iter().find_map(|t| t.by_month.first()), topics.iter().find_map(|t| t.by_month.last()))
+    {
+        writeln!(out, "{:width$}  {:>5}  {} … {}", "topic", "count", first.name, last.name)?;
+    }
+    for t in topics {
+        let series: Vec<u64> = t.by_month.iter().map(|c| c.articles).collect();
+        writeln!(out, "{:width$}  {:>5}  {}  {}", t.id, t.articles, sparkline(&series), t.label)?;
     }
     Ok(())
 }

@@ -5,10 +5,14 @@
 //! sentence; a language guessed from the script of the text; an id from the canonical URL or
 //! the source path.
 //!
+//! Then the analysis stage ([`crate::analyze`]) fills in keywords, topics, entities, summary
+//! and fingerprint. Only `duplicate_of` is left for the caller, which knows the other articles.
+//!
 //! No I/O happens here; the caller reads the file and stores the result.
 
 use chrono::{DateTime, Utc};
 
+use crate::analyze::{simhash, Analysis, Analyzer, DocFreq};
 use crate::article::{self, Article, SCHEMA_VERSION};
 use crate::clean::{self, Cleaned};
 use crate::parse::{self, BodyFormat, ParseError, ParseErrorKind, ParseOptions};
@@ -21,6 +25,8 @@ const MAX_DERIVED_TITLE_CHARS: usize = 80;
 pub fn build_article(
     raw: RawDocument,
     opts: &ParseOptions,
+    analyzer: &Analyzer,
+    corpus: &dyn DocFreq,
     ingested_at: DateTime<Utc>,
 ) -> Result<Article, ParseError> {
     let doc = parse::parse(raw, opts)?;
@@ -45,7 +51,7 @@ pub fn build_article(
         .or(head.lang)
         .map(|l| primary_subtag(&l))
         .unwrap_or_else(|| guess_lang(&title, &text).to_string());
-    Ok(Article {
+    let mut article = Article {
         schema: SCHEMA_VERSION,
         id: article::article_id(url.as_deref(), &doc.source),
         title,
@@ -62,7 +68,25 @@ pub fn build_article(
         lead_image: front.lead_image,
         ingested_at,
         extra: front.extra,
-    })
+        keywords: Vec::new(),
+        topics: Vec::new(),
+        entities: Vec::new(),
+        summary: String::new(),
+        simhash: String::new(),
+        duplicate_of: None,
+    };
+    let analysis = analyzer.analyze(&article.title, &article.text, corpus);
+    apply_analysis(&mut article, analysis);
+    Ok(article)
+}
+
+/// Writes `analysis` into the article's analysis fields (all but `duplicate_of`).
+pub fn apply_analysis(article: &mut Article, analysis: Analysis) {
+    article.keywords = analysis.keywords;
+    article.topics = analysis.topics;
+    article.entities = analysis.entities;
+    article.summary = analysis.summary;
+    article.simhash = simhash::to_hex(analysis.simhash);
 }
 
 fn markdown_to_html(markdown: &str) -> String {
@@ -133,7 +157,13 @@ mod tests {
             extension: ext.into(),
             text: text.into(),
         };
-        build_article(raw, &ParseOptions::default(), DateTime::<Utc>::UNIX_EPOCH)
+        build_article(
+            raw,
+            &ParseOptions::default(),
+            &Analyzer::default(),
+            &crate::analyze::NoCorpus,
+            DateTime::<Utc>::UNIX_EPOCH,
+        )
     }
 
     #[test]

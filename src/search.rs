@@ -14,7 +14,7 @@ use std::time::Instant;
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 use tantivy::collector::{Count, TopDocs};
-use tantivy::query::{AllQuery, BooleanQuery, Occur, Query, QueryParser, RangeQuery, TermQuery};
+use tantivy::query::{AllQuery, BooleanQuery, ExistsQuery, Occur, Query, QueryParser, RangeQuery, TermQuery};
 use tantivy::schema::IndexRecordOption;
 use tantivy::snippet::SnippetGenerator;
 use tantivy::tokenizer::TokenizerManager;
@@ -51,6 +51,12 @@ pub struct SearchRequest {
     pub since: Option<DateTime<Utc>>,
     /// Published before.
     pub until: Option<DateTime<Utc>>,
+    /// Articles with any of these topics.
+    pub topics: Vec<String>,
+    /// Articles naming this entity (any of its names).
+    pub entity: Option<String>,
+    /// Leave out articles that repeat an earlier one.
+    pub dedupe: bool,
 }
 
 /// One ranked article.
@@ -67,8 +73,10 @@ pub struct Hit {
     /// `[start, end)` character offsets of the matches inside `snippet`.
     pub highlights: Vec<[usize; 2]>,
     pub categories: Vec<String>,
-    /// Topic ids; filled in once analysis exists.
+    /// Topic ids, best first.
     pub topics: Vec<String>,
+    /// The id of the earlier article this one repeats.
+    pub duplicate_of: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -99,6 +107,7 @@ pub fn parse_query(store: &Store, query: &str) -> Result<Box<dyn Query>, SearchE
     let tokenizers = TokenizerManager::default();
     tokenizers.register(index::TEXT_TOKENIZER, segment::analyzer(Mode::Query));
     tokenizers.register(index::KEYWORD_TOKENIZER, index::keyword_analyzer());
+    tokenizers.register(index::ENTITY_TOKENIZER, index::entity_analyzer());
     let mut parser = QueryParser::new(store.index().schema(), vec![f.title, f.text], tokenizers);
     parser.set_conjunction_by_default();
     parser.set_field_boost(f.title, TITLE_BOOST);
@@ -122,6 +131,17 @@ pub fn filtered_query(store: &Store, req: &SearchRequest) -> Result<Box<dyn Quer
     }
     if let Some(a) = &req.author {
         clauses.push((Occur::Must, keyword(f.author, a)));
+    }
+    if !req.topics.is_empty() {
+        let any: Vec<(Occur, Box<dyn Query>)> =
+            req.topics.iter().map(|t| (Occur::Should, keyword(f.topic, t))).collect();
+        clauses.push((Occur::Must, Box::new(BooleanQuery::new(any))));
+    }
+    if let Some(e) = &req.entity {
+        clauses.push((Occur::Must, keyword(f.entity, &crate::analyze::canonical_entity(e))));
+    }
+    if req.dedupe {
+        clauses.push((Occur::MustNot, Box::new(ExistsQuery::new("duplicate_of".to_string(), false))));
     }
     if req.since.is_some() || req.until.is_some() {
         let term = |t: &DateTime<Utc>| {
@@ -181,7 +201,8 @@ pub fn search(store: &Store, req: &SearchRequest) -> Result<SearchResults, Searc
             snippet: text,
             highlights,
             categories: a.categories,
-            topics: Vec::new(),
+            topics: a.topics.into_iter().map(|t| t.id).collect(),
+            duplicate_of: a.duplicate_of,
         });
     }
     Ok(SearchResults { query: req.query.clone(), total, took_ms: started.elapsed().as_millis() as u64, hits })

@@ -29,6 +29,11 @@ use tantivy::tokenizer::{
 /// The jieba dictionary takes ~0.1 s to load, so it is loaded once, on first use.
 static JIEBA: LazyLock<Jieba> = LazyLock::new(Jieba::new);
 
+/// The process-wide jieba instance (loaded on first use).
+pub fn jieba() -> &'static Jieba {
+    &JIEBA
+}
+
 /// Tokens longer than this (in bytes) are noise (base64, hashes) and are dropped.
 const MAX_TOKEN_BYTES: usize = 64;
 

@@ -7,6 +7,7 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, Datelike, Utc};
 use serde::Serialize;
 
+use crate::analyze::Taxonomy;
 use crate::index::{IndexError, Store};
 
 #[derive(Debug, Clone, Serialize)]
@@ -87,4 +88,99 @@ pub fn stats(store: &Store) -> Result<Stats, IndexError> {
         by_category: ranked(categories),
         by_month: months.into_iter().map(|(name, articles)| Count { name, articles }).collect(),
     })
+}
+
+/// One topic's article count, overall and per month.
+#[derive(Debug, Clone, Serialize)]
+pub struct TopicStat {
+    pub id: String,
+    pub label: String,
+    pub label_en: String,
+    pub articles: u64,
+    /// Every month (`YYYY-MM`, UTC) from the first to the last dated article in range, zeros
+    /// included, so the series can be drawn as is.
+    pub by_month: Vec<Count>,
+}
+
+/// Article counts per topic of `taxonomy` (then any other topic ids found in the index),
+/// counting only articles published in `[since, until)` when either is given.
+pub fn topic_stats(
+    store: &Store,
+    taxonomy: &Taxonomy,
+    since: Option<DateTime<Utc>>,
+    until: Option<DateTime<Utc>>,
+) -> Result<Vec<TopicStat>, IndexError> {
+    let searcher = store.searcher();
+    let mut per_topic: BTreeMap<String, (u64, BTreeMap<String, u64>)> = BTreeMap::new();
+    let mut all_months: Vec<(i32, u32)> = Vec::new();
+    let mut name = String::new();
+    let dated = since.is_some() || until.is_some();
+    for segment in searcher.segment_readers() {
+        let fast = segment.fast_fields();
+        let Some(topics) = fast.str("topic").map_err(|e| store.err(e))? else { continue };
+        let published = fast.date("published").map_err(|e| store.err(e))?;
+        for doc in segment.doc_ids_alive() {
+            let when = published
+                .first(doc)
+                .and_then(|t| DateTime::<Utc>::from_timestamp(t.into_timestamp_secs(), 0));
+            if dated {
+                let Some(t) = when else { continue };
+                if since.is_some_and(|s| t < s) || until.is_some_and(|u| t >= u) {
+                    continue;
+                }
+            }
+            let month = when.map(|t| (t.year(), t.month()));
+            if let Some(m) = month {
+                all_months.push(m);
+            }
+            for ord in topics.term_ords(doc) {
+                name.clear();
+                if topics.ord_to_str(ord, &mut name).unwrap_or(false) {
+                    let entry = per_topic.entry(name.clone()).or_default();
+                    entry.0 += 1;
+                    if let Some((y, m)) = month {
+                        *entry.1.entry(format!("{y:04}-{m:02}")).or_default() += 1;
+                    }
+                }
+            }
+        }
+    }
+    let months = month_range(all_months.iter().min().copied(), all_months.iter().max().copied());
+    let series = |counts: &BTreeMap<String, u64>| {
+        months
+            .iter()
+            .map(|m| Count { name: m.clone(), articles: counts.get(m).copied().unwrap_or(0) })
+            .collect()
+    };
+    let mut out = Vec::new();
+    for (id, label) in taxonomy.topics() {
+        let (articles, counts) = per_topic.remove(id).unwrap_or_default();
+        out.push(TopicStat {
+            id: id.to_string(),
+            label: label.zh.clone(),
+            label_en: label.en.clone(),
+            articles,
+            by_month: series(&counts),
+        });
+    }
+    for (id, (articles, counts)) in per_topic {
+        out.push(TopicStat {
+            label: id.clone(),
+            label_en: id.clone(),
+            id,
+            articles,
+            by_month: series(&counts),
+        });
+    }
+    Ok(out)
+}
+
+fn month_range(first: Option<(i32, u32)>, last: Option<(i32, u32)>) -> Vec<String> {
+    let (Some(mut at), Some(last)) = (first, last) else { return Vec::new() };
+    let mut out = Vec::new();
+    while at <= last {
+        out.push(format!("{:04}-{:02}", at.0, at.1));
+        at = if at.1 == 12 { (at.0 + 1, 1) } else { (at.0, at.1 + 1) };
+    }
+    out
 }

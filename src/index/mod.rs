@@ -6,7 +6,7 @@
 //!
 //! | field       | indexed as                                   | also        |
 //! |-------------|----------------------------------------------|-------------|
-//! | `id`        | one raw term                                 | stored      |
+//! | `id`        | one raw term                                 | stored, fast |
 //! | `title`     | jieba words + inner words, positions         |             |
 //! | `text`      | jieba words + inner words, positions         |             |
 //! | `author`    | one lower-cased term                         |             |
@@ -15,6 +15,11 @@
 //! | `tag`       | one lower-cased term per tag                 | fast (raw)  |
 //! | `lang`, `url` | one raw term                               |             |
 //! | `published` | date (seconds)                               | fast        |
+//! | `topic`     | one lower-cased term per topic id            | fast (raw)  |
+//! | `entity`    | canonical entity name, lower-cased           |             |
+//! | `keyword`   | one lower-cased term per keyword             |             |
+//! | `simhash`   | —                                            | fast (u64)  |
+//! | `duplicate_of` | the original's id                         | fast        |
 //! | `fingerprint` | —                                          | stored      |
 //!
 //! The query tokenizer is registered by the query parser, not here: see [`crate::search`].
@@ -30,16 +35,18 @@ use std::path::{Path, PathBuf};
 use tantivy::directory::error::LockError;
 use tantivy::schema::{
     DateOptions, DateTimePrecision, Field, IndexRecordOption, Schema, TextFieldIndexing, TextOptions, Value,
-    STORED, STRING,
+    FAST, STORED, STRING,
 };
-use tantivy::tokenizer::{LowerCaser, RawTokenizer, TextAnalyzer};
+use tantivy::tokenizer::{LowerCaser, RawTokenizer, TextAnalyzer, Token, TokenStream, Tokenizer};
 use tantivy::{DocAddress, Index, IndexReader, IndexWriter, ReloadPolicy, Searcher, TantivyDocument, Term};
 
+use crate::analyze::{self, DocFreq};
 use crate::article::Article;
+use crate::dedupe::Register;
 use crate::segment::{self, Mode};
 
 /// Version of the index layout (fields, tokenizers). Bump it when old indexes cannot be read.
-pub const LAYOUT_VERSION: u32 = 1;
+pub const LAYOUT_VERSION: u32 = 2;
 
 /// The index location used when none is given.
 pub const DEFAULT_INDEX_DIR: &str = "index";
@@ -49,6 +56,7 @@ const META_FILE: &str = "newsdesk.json";
 /// Tokenizer names as registered with tantivy.
 pub const TEXT_TOKENIZER: &str = "newsdesk_zh";
 pub const KEYWORD_TOKENIZER: &str = "newsdesk_keyword";
+pub const ENTITY_TOKENIZER: &str = "newsdesk_entity";
 
 /// Memory the writer may buffer before it flushes a segment (split among its threads).
 const WRITER_MEMORY_BYTES: usize = 256 * 1024 * 1024;
@@ -85,6 +93,11 @@ pub struct Fields {
     pub published: Field,
     pub fingerprint: Field,
     pub record: Field,
+    pub topic: Field,
+    pub entity: Field,
+    pub keyword: Field,
+    pub simhash: Field,
+    pub duplicate_of: Field,
 }
 
 fn schema() -> Schema {
@@ -94,14 +107,13 @@ fn schema() -> Schema {
             .set_tokenizer(TEXT_TOKENIZER)
             .set_index_option(IndexRecordOption::WithFreqsAndPositions),
     );
-    let keyword = || {
+    let keyword_with = |tokenizer| {
         TextOptions::default().set_indexing_options(
-            TextFieldIndexing::default()
-                .set_tokenizer(KEYWORD_TOKENIZER)
-                .set_index_option(IndexRecordOption::Basic),
+            TextFieldIndexing::default().set_tokenizer(tokenizer).set_index_option(IndexRecordOption::Basic),
         )
     };
-    b.add_text_field("id", STRING | STORED);
+    let keyword = || keyword_with(KEYWORD_TOKENIZER);
+    b.add_text_field("id", STRING | STORED | FAST);
     b.add_text_field("title", words.clone());
     b.add_text_field("text", words);
     b.add_text_field("author", keyword());
@@ -116,6 +128,11 @@ fn schema() -> Schema {
     );
     b.add_text_field("fingerprint", STORED);
     b.add_text_field("record", STORED);
+    b.add_text_field("topic", keyword().set_fast("raw"));
+    b.add_text_field("entity", keyword_with(ENTITY_TOKENIZER));
+    b.add_text_field("keyword", keyword());
+    b.add_u64_field("simhash", FAST);
+    b.add_text_field("duplicate_of", STRING | FAST);
     b.build()
 }
 
@@ -135,6 +152,11 @@ impl Fields {
             published: f("published"),
             fingerprint: f("fingerprint"),
             record: f("record"),
+            topic: f("topic"),
+            entity: f("entity"),
+            keyword: f("keyword"),
+            simhash: f("simhash"),
+            duplicate_of: f("duplicate_of"),
         }
     }
 }
@@ -142,6 +164,47 @@ impl Fields {
 /// The analyzer for `author`, `source`, `category`, `tag`: the whole value, lower-cased.
 pub fn keyword_analyzer() -> TextAnalyzer {
     TextAnalyzer::builder(RawTokenizer::default()).filter(LowerCaser).build()
+}
+
+/// The analyzer for `entity`: any name of an entity becomes its canonical name, lower-cased,
+/// so `entity:alibaba` finds articles that say 阿里巴巴.
+pub fn entity_analyzer() -> TextAnalyzer {
+    TextAnalyzer::builder(EntityTokenizer::default()).build()
+}
+
+#[derive(Clone, Default)]
+pub struct EntityTokenizer {
+    token: Token,
+}
+
+pub struct OneToken<'a> {
+    token: &'a mut Token,
+    done: bool,
+}
+
+impl Tokenizer for EntityTokenizer {
+    type TokenStream<'a> = OneToken<'a>;
+    fn token_stream<'a>(&'a mut self, text: &'a str) -> OneToken<'a> {
+        self.token.reset();
+        self.token.text = analyze::canonical_entity(text).to_lowercase();
+        self.token.offset_to = text.len();
+        self.token.position = 0;
+        OneToken { done: self.token.text.is_empty(), token: &mut self.token }
+    }
+}
+
+impl TokenStream for OneToken<'_> {
+    fn advance(&mut self) -> bool {
+        let first = !self.done;
+        self.done = true;
+        first
+    }
+    fn token(&self) -> &Token {
+        self.token
+    }
+    fn token_mut(&mut self) -> &mut Token {
+        self.token
+    }
 }
 
 /// An open index.
@@ -191,6 +254,7 @@ impl Store {
     fn from_index(path: &Path, index: Index) -> Result<Store, IndexError> {
         index.tokenizers().register(TEXT_TOKENIZER, segment::analyzer(Mode::Index));
         index.tokenizers().register(KEYWORD_TOKENIZER, keyword_analyzer());
+        index.tokenizers().register(ENTITY_TOKENIZER, entity_analyzer());
         let reader = index
             .reader_builder()
             .reload_policy(ReloadPolicy::Manual)
@@ -269,6 +333,40 @@ impl Store {
         Ok(doc.get_first(self.fields.record).and_then(|v| v.as_str()).unwrap_or_default().to_string())
     }
 
+    /// The near-duplicate register of every stored article, read from fast fields.
+    pub fn duplicate_register(&self) -> Result<Register, IndexError> {
+        let searcher = self.searcher();
+        let mut register = Register::default();
+        let (mut id, mut original) = (String::new(), String::new());
+        for segment in searcher.segment_readers() {
+            let fast = segment.fast_fields();
+            let ids = fast.str("id").map_err(|e| self.err(e))?;
+            let dups = fast.str("duplicate_of").map_err(|e| self.err(e))?;
+            let hashes = fast.u64("simhash").map_err(|e| self.err(e))?;
+            let published = fast.date("published").map_err(|e| self.err(e))?;
+            let Some(ids) = ids else { continue };
+            for doc in segment.doc_ids_alive() {
+                let read = |col: &tantivy::columnar::StrColumn, out: &mut String| {
+                    out.clear();
+                    col.term_ords(doc).next().is_some_and(|ord| col.ord_to_str(ord, out).unwrap_or(false))
+                };
+                let (Some(h), true) = (hashes.first(doc), read(&ids, &mut id)) else { continue };
+                let dup = dups.as_ref().is_some_and(|c| read(c, &mut original)).then(|| original.clone());
+                register.insert(&id, h, published.first(doc).map(|t| t.into_timestamp_secs()), dup);
+            }
+        }
+        Ok(register)
+    }
+
+    /// Corpus statistics of the committed articles, for keyword IDF.
+    pub fn doc_freq(&self) -> IndexDocFreq {
+        IndexDocFreq {
+            searcher: self.searcher(),
+            field: self.fields.text,
+            analyzer: crate::segment::analyzer(crate::segment::Mode::Query),
+        }
+    }
+
     /// Opens the single writer. Fails with [`IndexError::Busy`] while another process holds it.
     pub fn writer(&self) -> Result<StoreWriter<'_>, IndexError> {
         let writer = self.index.writer(WRITER_MEMORY_BYTES).map_err(|e| match e {
@@ -289,6 +387,26 @@ impl Store {
             .filter(|m| m.is_file())
             .map(|m| m.len())
             .sum()
+    }
+}
+
+/// [`DocFreq`] over a snapshot of the index's `text` field.
+pub struct IndexDocFreq {
+    searcher: Searcher,
+    field: Field,
+    analyzer: TextAnalyzer,
+}
+
+impl DocFreq for IndexDocFreq {
+    fn num_docs(&self) -> u64 {
+        self.searcher.num_docs()
+    }
+
+    fn doc_freq(&self, word: &str) -> u64 {
+        let mut analyzer = self.analyzer.clone();
+        let mut stream = analyzer.token_stream(word);
+        let Some(token) = stream.next() else { return 0 };
+        self.searcher.doc_freq(&Term::from_field_text(self.field, &token.text)).unwrap_or(0)
     }
 }
 
@@ -351,6 +469,21 @@ impl StoreWriter<'_> {
         }
         if let Some(p) = a.published_at {
             doc.add_date(f.published, tantivy::DateTime::from_timestamp_secs(p.timestamp()));
+        }
+        for t in &a.topics {
+            doc.add_text(f.topic, &t.id);
+        }
+        for e in &a.entities {
+            doc.add_text(f.entity, &e.text);
+        }
+        for k in &a.keywords {
+            doc.add_text(f.keyword, &k.term);
+        }
+        if let Ok(h) = u64::from_str_radix(&a.simhash, 16) {
+            doc.add_u64(f.simhash, h);
+        }
+        if let Some(original) = &a.duplicate_of {
+            doc.add_text(f.duplicate_of, original);
         }
         doc.add_text(f.fingerprint, fingerprint);
         doc.add_text(f.record, serde_json::to_string(a).expect("an article always serializes"));

@@ -1,0 +1,399 @@
+//! Analysis: what an article is about, computed from its clean text.
+//!
+//! * [`topics`]: topic tags from a taxonomy of weighted terms, with the matched terms;
+//! * keywords: the top terms by TF-IDF, IDF from the indexed corpus when it is large enough
+//!   (see [`DocFreq`]), else from jieba's bundled IDF table;
+//! * entities: organisations, people, places and products, from a shipped gazetteer with
+//!   aliases (`阿里`/`Alibaba` → `阿里巴巴`) plus jieba's part-of-speech tags;
+//! * a lead summary of one to three whole sentences;
+//! * a 64-bit SimHash of the text for near-duplicate detection (see [`simhash`]).
+//!
+//! Everything here is a pure function of the text (and, for IDF, of the corpus statistics
+//! passed in). Deciding *which* earlier article a near-copy duplicates needs the index, and
+//! happens in [`crate::ingest`].
+
+pub mod simhash;
+pub mod topics;
+
+use std::collections::HashMap;
+use std::sync::LazyLock;
+
+use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
+use serde::{Deserialize, Serialize};
+
+use crate::segment::{self, Mode};
+pub use topics::{Taxonomy, TaxonomyError, TopicMatch};
+
+/// Keywords kept per article.
+pub const KEYWORDS: usize = 10;
+/// Entities kept per article.
+pub const ENTITIES: usize = 20;
+/// Below this many indexed articles, IDF comes from jieba's bundled table instead.
+pub const MIN_CORPUS_FOR_IDF: u64 = 1000;
+/// A summary stops growing once it has this many characters (it never cuts a sentence).
+pub const SUMMARY_CHARS: usize = 120;
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Keyword {
+    pub term: String,
+    pub score: f64,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Hash, PartialOrd, Ord)]
+#[serde(rename_all = "lowercase")]
+pub enum EntityKind {
+    Org,
+    Person,
+    Place,
+    Product,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Entity {
+    pub text: String,
+    pub kind: EntityKind,
+    pub count: u32,
+}
+
+/// Everything analysis adds to an article.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Analysis {
+    pub keywords: Vec<Keyword>,
+    pub topics: Vec<TopicMatch>,
+    pub entities: Vec<Entity>,
+    pub summary: String,
+    pub simhash: u64,
+}
+
+/// Corpus statistics for IDF. The index implements it; tests use a map.
+pub trait DocFreq {
+    fn num_docs(&self) -> u64;
+    /// Articles whose text contains `word` (as the index tokenizes it).
+    fn doc_freq(&self, word: &str) -> u64;
+}
+
+/// No corpus: IDF falls back to jieba's table.
+pub struct NoCorpus;
+
+impl DocFreq for NoCorpus {
+    fn num_docs(&self) -> u64 {
+        0
+    }
+    fn doc_freq(&self, _: &str) -> u64 {
+        0
+    }
+}
+
+/// The analysis stage, with its taxonomy and gazetteer compiled once.
+pub struct Analyzer {
+    taxonomy: Taxonomy,
+}
+
+impl Analyzer {
+    pub fn new(taxonomy: Taxonomy) -> Analyzer {
+        Analyzer { taxonomy }
+    }
+
+    pub fn taxonomy(&self) -> &Taxonomy {
+        &self.taxonomy
+    }
+
+    pub fn analyze(&self, title: &str, text: &str, corpus: &dyn DocFreq) -> Analysis {
+        Analysis {
+            keywords: keywords(title, text, corpus),
+            topics: self.taxonomy.classify(title, text),
+            entities: entities(title, text),
+            summary: summary(text),
+            simhash: simhash::simhash(if text.trim().is_empty() { title } else { text }),
+        }
+    }
+}
+
+impl Default for Analyzer {
+    fn default() -> Self {
+        Analyzer::new(Taxonomy::builtin())
+    }
+}
+
+static STOP_WORDS: LazyLock<std::collections::HashSet<&'static str>> = LazyLock::new(|| {
+    include_str!("stopwords.txt")
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty() && !l.starts_with('#'))
+        .collect()
+});
+
+fn is_keyword_candidate(word: &str) -> bool {
+    let chars = word.chars().count();
+    let has_han = word.chars().any(segment::is_han);
+    let has_alpha = word.chars().any(|c| c.is_alphabetic());
+    has_alpha && (if has_han { chars >= 2 } else { chars >= 3 }) && !STOP_WORDS.contains(word)
+}
+
+/// Top terms by TF-IDF over title (counted twice) and text.
+pub fn keywords(title: &str, text: &str, corpus: &dyn DocFreq) -> Vec<Keyword> {
+    let n = corpus.num_docs();
+    if n < MIN_CORPUS_FOR_IDF {
+        return jieba_keywords(title, text);
+    }
+    let mut tf: HashMap<String, f64> = HashMap::new();
+    let mut total = 0.0;
+    for (source, weight) in [(title, 2.0), (text, 1.0)] {
+        segment::segment(source, Mode::Query, |p| {
+            let word = source[p.from..p.to].to_lowercase();
+            if is_keyword_candidate(&word) {
+                *tf.entry(word).or_default() += weight;
+            }
+            total += weight;
+        });
+    }
+    let mut scored: Vec<Keyword> = tf
+        .into_iter()
+        .map(|(term, count)| {
+            let idf = ((n as f64 + 1.0) / (corpus.doc_freq(&term) as f64 + 1.0)).ln() + 1.0;
+            let score = count / total.max(1.0) * idf;
+            Keyword { term, score }
+        })
+        .collect();
+    rank_keywords(&mut scored);
+    scored
+}
+
+static TFIDF: LazyLock<jieba_rs::TfIdf> = LazyLock::new(jieba_rs::TfIdf::default);
+
+fn jieba_keywords(title: &str, text: &str) -> Vec<Keyword> {
+    use jieba_rs::KeywordExtract;
+    let doc = format!("{title}\n{title}\n{text}");
+    let mut scored: Vec<Keyword> = TFIDF
+        .extract_keywords(segment::jieba(), &doc, KEYWORDS * 3, Vec::new())
+        .into_iter()
+        .map(|k| Keyword { term: k.keyword.to_lowercase(), score: k.weight })
+        .filter(|k| is_keyword_candidate(&k.term))
+        .collect();
+    scored.dedup_by(|a, b| a.term == b.term);
+    rank_keywords(&mut scored);
+    scored
+}
+
+fn rank_keywords(scored: &mut Vec<Keyword>) {
+    scored.sort_by(|a, b| b.score.total_cmp(&a.score).then_with(|| a.term.cmp(&b.term)));
+    scored.truncate(KEYWORDS);
+    for k in scored.iter_mut() {
+        k.score = (k.score * 10_000.0).round() / 10_000.0;
+    }
+}
+
+#[derive(Deserialize)]
+struct GazetteerEntry {
+    kind: EntityKind,
+    names: Vec<String>,
+}
+
+struct Gazetteer {
+    /// Pattern index → (canonical name, kind).
+    entries: Vec<(String, EntityKind)>,
+    bounded: Vec<bool>,
+    matcher: AhoCorasick,
+    /// Any surface form, lower-cased → canonical name.
+    canonical: HashMap<String, String>,
+}
+
+static GAZETTEER: LazyLock<Gazetteer> = LazyLock::new(|| {
+    let entries: Vec<GazetteerEntry> =
+        serde_yaml::from_str(include_str!("gazetteer.yaml")).expect("the built-in gazetteer is valid");
+    let mut patterns = Vec::new();
+    let mut out = Vec::new();
+    let mut canonical = HashMap::new();
+    for e in entries {
+        for name in &e.names {
+            patterns.push(name.to_lowercase());
+            out.push((e.names[0].clone(), e.kind));
+            canonical.insert(name.to_lowercase(), e.names[0].clone());
+        }
+    }
+    let bounded = patterns.iter().map(|p: &String| p.bytes().any(|b| b.is_ascii_alphanumeric())).collect();
+    let matcher = AhoCorasickBuilder::new()
+        .match_kind(MatchKind::LeftmostLongest)
+        .build(&patterns)
+        .expect("gazetteer patterns compile");
+    Gazetteer { entries: out, bounded, matcher, canonical }
+});
+
+/// Entities of the title and text: gazetteer names (canonical form) and, for names jieba tags
+/// as a person (`nr`), place (`ns`) or organisation (`nt`), those seen at least twice.
+pub fn entities(title: &str, text: &str) -> Vec<Entity> {
+    let g = &*GAZETTEER;
+    let mut counts: HashMap<(String, EntityKind), u32> = HashMap::new();
+    for source in [title, text] {
+        let lower = source.to_lowercase();
+        for m in g.matcher.find_iter(&lower) {
+            let p = m.pattern().as_usize();
+            if g.bounded[p] && !word_bounded(&lower, m.start(), m.end()) {
+                continue;
+            }
+            *counts.entry(g.entries[p].clone()).or_default() += 1;
+        }
+    }
+    let mut tagged: HashMap<(String, EntityKind), u32> = HashMap::new();
+    for source in [title, text] {
+        for tag in segment::jieba().tag(source, true) {
+            let kind = match tag.tag {
+                "nr" => EntityKind::Person,
+                "ns" => EntityKind::Place,
+                "nt" => EntityKind::Org,
+                _ => continue,
+            };
+            if tag.word.chars().count() < 2 || g.canonical.contains_key(&tag.word.to_lowercase()) {
+                continue;
+            }
+            *tagged.entry((tag.word.to_string(), kind)).or_default() += 1;
+        }
+    }
+    counts.extend(tagged.into_iter().filter(|(_, c)| *c >= 2));
+    let mut out: Vec<Entity> =
+        counts.into_iter().map(|((text, kind), count)| Entity { text, kind, count }).collect();
+    out.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| a.text.cmp(&b.text)));
+    out.truncate(ENTITIES);
+    out
+}
+
+/// The canonical name of an entity given by any of its names (`阿里` → `阿里巴巴`).
+pub fn canonical_entity(name: &str) -> String {
+    GAZETTEER.canonical.get(&name.trim().to_lowercase()).cloned().unwrap_or_else(|| name.trim().to_string())
+}
+
+fn word_bounded(s: &str, start: usize, end: usize) -> bool {
+    let b = s.as_bytes();
+    let word = |x: u8| x.is_ascii_alphanumeric();
+    (start == 0 || !word(b[start - 1]) || !word(b[start]))
+        && (end == b.len() || !word(b[end]) || !word(b[end - 1]))
+}
+
+/// Lines that say where an article came from rather than what happened.
+fn is_attribution(sentence: &str) -> bool {
+    ["本文来自", "本文来源", "原文链接", "来源：", "责任编辑", "题图来自", "头图来自", "文章来源"]
+        .iter()
+        .any(|p| sentence.contains(p))
+}
+
+fn is_closing(c: char) -> bool {
+    matches!(c, '”' | '」' | '』' | '）' | ')' | '"' | '\'' | '’')
+}
+
+/// The text's sentences, each ending with its punctuation (if any).
+pub fn sentences(text: &str) -> Vec<&str> {
+    let mut out = Vec::new();
+    for line in text.lines() {
+        let mut start = 0;
+        let mut iter = line.char_indices().peekable();
+        while let Some((i, c)) = iter.next() {
+            let next = iter.peek().map(|&(_, n)| n);
+            let ends = matches!(c, '。' | '！' | '？' | '；')
+                || (matches!(c, '.' | '!' | '?') && next.is_none_or(|n| n.is_whitespace() || is_closing(n)));
+            if ends {
+                // Keep closing quotes and brackets with the sentence they close.
+                let mut end = i + c.len_utf8();
+                while let Some(&(j, q)) = iter.peek() {
+                    if is_closing(q) {
+                        end = j + q.len_utf8();
+                        iter.next();
+                    } else {
+                        break;
+                    }
+                }
+                out.push(line[start..end].trim());
+                start = end;
+            }
+        }
+        out.push(line[start..].trim());
+    }
+    out.retain(|s| !s.is_empty());
+    out
+}
+
+/// One to three whole sentences from the start of the text (attribution lines skipped).
+pub fn summary(text: &str) -> String {
+    let mut out = String::new();
+    for (taken, s) in sentences(text).into_iter().filter(|s| !is_attribution(s)).enumerate() {
+        if taken == 3 || (taken > 0 && out.chars().count() >= SUMMARY_CHARS) {
+            break;
+        }
+        // Latin sentences are separated by a space; Chinese ones are not.
+        if taken > 0 && (out.ends_with(|c: char| c.is_ascii()) || s.starts_with(|c: char| c.is_ascii())) {
+            out.push(' ');
+        }
+        out.push_str(s);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    struct Corpus(HashMap<&'static str, u64>, u64);
+    impl DocFreq for Corpus {
+        fn num_docs(&self) -> u64 {
+            self.1
+        }
+        fn doc_freq(&self, w: &str) -> u64 {
+            self.0.get(w).copied().unwrap_or(0)
+        }
+    }
+
+    #[test]
+    fn keywords_favour_rare_repeated_terms_and_drop_stop_words_and_numbers() {
+        let corpus = Corpus(HashMap::from([("平台", 900), ("互联互通", 5)]), 5000);
+        let text = "平台 互联互通 互联互通 的 了 2021 平台 互联互通";
+        let k = keywords("", text, &corpus);
+        assert_eq!(k[0].term, "互联互通");
+        assert!(k.iter().all(|k| !["的", "了", "2021"].contains(&k.term.as_str())), "{k:?}");
+        assert!(k.len() <= KEYWORDS);
+    }
+
+    #[test]
+    fn a_small_corpus_falls_back_to_jieba_idf() {
+        let k = keywords(
+            "微信解除外链屏蔽",
+            "微信宣布逐步解除对淘宝外链的屏蔽，用户可以直接打开淘宝链接。",
+            &NoCorpus,
+        );
+        assert!(k.iter().any(|k| k.term == "屏蔽") && k.iter().any(|k| k.term == "淘宝"), "{k:?}");
+        assert!(k.iter().all(|k| is_keyword_candidate(&k.term)), "{k:?}");
+    }
+
+    #[test]
+    fn entities_use_canonical_names_and_kinds() {
+        let e = entities("阿里与腾讯", "Alibaba 和阿里巴巴是同一家公司。腾讯旗下的微信（WeChat）宣布开放。");
+        let get = |t: &str| e.iter().find(|x| x.text == t).cloned();
+        assert_eq!(get("阿里巴巴").map(|x| (x.kind, x.count)), Some((EntityKind::Org, 3)));
+        assert_eq!(get("微信").map(|x| (x.kind, x.count)), Some((EntityKind::Product, 2)));
+        assert_eq!(get("腾讯").map(|x| x.count), Some(2));
+        assert_eq!(canonical_entity("alibaba"), "阿里巴巴");
+    }
+
+    #[test]
+    fn summary_is_one_to_three_whole_sentences() {
+        let text = "本文来自微信公众号。第一句话说了什么。第二句！第三句？第四句不该出现。";
+        let s = summary(text);
+        assert_eq!(s, "第一句话说了什么。第二句！第三句？");
+        let long = "这是一个非常长的句子".repeat(30) + "。后面的句子。";
+        let s = summary(&long);
+        assert!(s.ends_with('。') && !s.contains("后面"), "{s}");
+        assert_eq!(summary("No stop at all"), "No stop at all");
+        assert_eq!(summary("He said “go.” Then left. More. Even more."), "He said “go.” Then left. More.");
+    }
+
+    #[test]
+    fn analysis_puts_it_together() {
+        let a = Analyzer::default().analyze(
+            "市场监管总局对平台二选一开出反垄断罚单",
+            "市场监管总局今日宣布，对某电商平台实施二选一行为处以罚款。这是反垄断法实施以来的大额罚单。反垄断执法将持续。",
+            &NoCorpus,
+        );
+        assert_eq!(a.topics[0].id, "antitrust");
+        assert!(a.summary.starts_with("市场监管总局今日宣布"));
+        assert!(a.entities.iter().any(|e| e.text == "市场监管总局"));
+        assert_ne!(a.simhash, 0);
+    }
+}

@@ -1,0 +1,114 @@
+//! 64-bit SimHash fingerprints and the shingle overlap used to confirm near-duplicates.
+//!
+//! Text is normalized before shingling — lower-cased, with everything but letters and digits
+//! dropped — so that the edits mirrors make (swapped punctuation, spacing, full-width commas)
+//! leave the fingerprint as it was. Shingles are runs of [`SHINGLE_CHARS`] characters, hashed
+//! with xxh3. Two texts whose fingerprints differ in at most [`NEAR_BITS`] bits are near
+//! duplicates; up to [`CANDIDATE_BITS`], they are candidates whose shingle sets must overlap
+//! by [`MIN_CONTAINMENT`] (short mirror items, where one added source line moves many bits).
+
+use std::collections::HashSet;
+
+use xxhash_rust::xxh3::xxh3_64;
+
+/// Characters per shingle.
+pub const SHINGLE_CHARS: usize = 4;
+/// Fingerprints this close are near-duplicates without further checks.
+pub const NEAR_BITS: u32 = 3;
+/// Fingerprints this close are checked by shingle overlap.
+pub const CANDIDATE_BITS: u32 = 12;
+/// Share of the shorter text's shingles found in the longer one that confirms a candidate.
+pub const MIN_CONTAINMENT: f64 = 0.75;
+
+fn normalized(text: &str) -> Vec<char> {
+    text.chars().filter(|c| c.is_alphanumeric()).flat_map(char::to_lowercase).collect()
+}
+
+/// Hashes of the text's shingles (a text shorter than a shingle is one shingle).
+pub fn shingles(text: &str) -> HashSet<u64> {
+    let chars = normalized(text);
+    let mut buf = String::new();
+    let mut hash = |w: &[char]| {
+        buf.clear();
+        buf.extend(w);
+        xxh3_64(buf.as_bytes())
+    };
+    if chars.len() <= SHINGLE_CHARS {
+        return if chars.is_empty() { HashSet::new() } else { HashSet::from([hash(&chars)]) };
+    }
+    chars.windows(SHINGLE_CHARS).map(hash).collect()
+}
+
+/// The SimHash of `text`'s shingles.
+pub fn simhash(text: &str) -> u64 {
+    let mut votes = [0i32; 64];
+    for h in shingles(text) {
+        for (bit, vote) in votes.iter_mut().enumerate() {
+            *vote += if h >> bit & 1 == 1 { 1 } else { -1 };
+        }
+    }
+    votes.iter().enumerate().filter(|(_, &v)| v > 0).fold(0, |acc, (bit, _)| acc | 1 << bit)
+}
+
+pub fn distance(a: u64, b: u64) -> u32 {
+    (a ^ b).count_ones()
+}
+
+/// The share of the smaller set that the larger one contains.
+pub fn containment(a: &HashSet<u64>, b: &HashSet<u64>) -> f64 {
+    let (small, large) = if a.len() <= b.len() { (a, b) } else { (b, a) };
+    if small.is_empty() {
+        return 0.0;
+    }
+    small.iter().filter(|h| large.contains(h)).count() as f64 / small.len() as f64
+}
+
+/// Whether two texts with these fingerprints are near-duplicates; `texts` supplies the two
+/// texts only when the fingerprints alone cannot tell (so the caller loads them lazily).
+pub fn is_near_duplicate(a: u64, b: u64, texts: impl FnOnce() -> Option<(String, String)>) -> bool {
+    match distance(a, b) {
+        d if d <= NEAR_BITS => true,
+        d if d <= CANDIDATE_BITS => {
+            texts().is_some_and(|(x, y)| containment(&shingles(&x), &shingles(&y)) >= MIN_CONTAINMENT)
+        }
+        _ => false,
+    }
+}
+
+/// The fingerprint as stored: 16 lower-case hex digits.
+pub fn to_hex(h: u64) -> String {
+    format!("{h:016x}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const STORY: &str = "36氪获悉，某新能源车企宣布完成新一轮融资，本轮融资由多家机构联合领投，资金将用于电池研发和充电网络建设。公司表示，今年交付量同比增长两倍。";
+
+    #[test]
+    fn punctuation_and_spacing_do_not_move_the_fingerprint() {
+        let swapped = STORY.replace('，', ",").replace('。', ". ");
+        assert_eq!(simhash(STORY), simhash(&swapped));
+    }
+
+    #[test]
+    fn an_added_source_line_is_a_confirmed_near_duplicate() {
+        let copy = format!("{STORY}\n\n（本文来源：网络转载）");
+        let (a, b) = (simhash(STORY), simhash(&copy));
+        assert!(distance(a, b) <= CANDIDATE_BITS, "distance {}", distance(a, b));
+        assert!(is_near_duplicate(a, b, || Some((STORY.to_string(), copy.clone()))));
+    }
+
+    #[test]
+    fn different_stories_are_far_apart() {
+        let other = "央行今日公布数据，上月人民币贷款增加一万亿元，社会融资规模存量同比增长百分之十，广义货币余额保持平稳增长。";
+        assert!(distance(simhash(STORY), simhash(other)) > CANDIDATE_BITS);
+        assert!(!is_near_duplicate(simhash(STORY), simhash(other), || unreachable!()));
+    }
+
+    #[test]
+    fn hex_is_sixteen_digits() {
+        assert_eq!(to_hex(0xab), "00000000000000ab");
+    }
+}

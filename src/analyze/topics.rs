@@ -1,0 +1,341 @@
+//! Topic tagging against a taxonomy of weighted terms.
+//!
+//! A taxonomy (YAML, see `taxonomy.yaml` beside this file for the default and its format)
+//! lists topics, each with weighted terms and aliases. An article's evidence for a topic is
+//!
+//! ```text
+//! E = Σ over matched terms  weight × (TITLE_WEIGHT·[term in title] + ln(1 + mentions in body) × density)
+//!     − the same sum over negative terms
+//! score = 1 − exp(−E / SCALE)
+//! ```
+//!
+//! where `density = min(1, √(DENSITY_CHARS / body length))` keeps a long article's passing
+//! mentions from adding up. A topic is assigned when its score reaches its threshold: one
+//! passing mention of even a strong term stays below it, a title mention or repeated mentions
+//! do not; and a topic needs at least [`MIN_DISTINCT_TERMS`] different terms (a company name
+//! repeated is not yet its industry). Chinese terms match anywhere; Latin terms match whole
+//! words, ignoring case.
+//!
+//! Not here: choosing the taxonomy file (the CLI's), or anything but term evidence.
+
+use std::collections::BTreeMap;
+
+use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
+use serde::{Deserialize, Serialize};
+
+/// Weight of a term's presence in the title, in units of `ln(1 + body mentions)`.
+pub const TITLE_WEIGHT: f64 = 2.0;
+/// Evidence that gives a score of 1 − 1/e ≈ 0.63.
+pub const SCALE: f64 = 6.0;
+/// Body length (chars) above which mentions count for less.
+pub const DENSITY_CHARS: f64 = 1500.0;
+/// A topic rests on at least this many different terms: one name repeated is not a subject.
+pub const MIN_DISTINCT_TERMS: usize = 2;
+/// Threshold of a topic that sets none.
+pub const DEFAULT_THRESHOLD: f64 = 0.5;
+
+/// The built-in taxonomy, compiled into the binary.
+pub const DEFAULT_TAXONOMY: &str = include_str!("taxonomy.yaml");
+
+#[derive(Debug, thiserror::Error)]
+pub enum TaxonomyError {
+    #[error("{origin}: invalid taxonomy: {message}")]
+    Invalid { origin: String, message: String },
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct TaxonomyFile {
+    #[serde(default = "one")]
+    pub version: u32,
+    /// `true`: add to (and override by id) the built-in taxonomy instead of replacing it.
+    #[serde(default)]
+    pub extends_default: bool,
+    pub topics: Vec<TopicDef>,
+}
+
+fn one() -> u32 {
+    1
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct TopicDef {
+    pub id: String,
+    pub label: Label,
+    #[serde(default)]
+    pub threshold: Option<f64>,
+    pub terms: Vec<TermDef>,
+    #[serde(default)]
+    pub negative: Vec<String>,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize, PartialEq)]
+pub struct Label {
+    pub zh: String,
+    pub en: String,
+}
+
+/// A term: a bare string (weight 1) or `{term, weight, aliases}`.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(untagged)]
+pub enum TermDef {
+    Plain(String),
+    Full {
+        term: String,
+        #[serde(default = "unit_weight")]
+        weight: f64,
+        #[serde(default)]
+        aliases: Vec<String>,
+    },
+}
+
+fn unit_weight() -> f64 {
+    1.0
+}
+
+/// A topic assigned to an article, with the terms that made it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TopicMatch {
+    pub id: String,
+    pub label: String,
+    /// 0..1, rounded to three decimals.
+    pub score: f64,
+    /// The terms found, strongest evidence first.
+    pub matched: Vec<String>,
+}
+
+struct Topic {
+    id: String,
+    label: Label,
+    threshold: f64,
+    /// Canonical term and weight, by pattern group index; negatives have negative weight.
+    terms: Vec<(String, f64)>,
+    /// Pattern index → term index.
+    pattern_term: Vec<usize>,
+    /// Pattern index → whether it needs word boundaries (it starts or ends with a Latin letter or digit).
+    pattern_bounded: Vec<bool>,
+    matcher: AhoCorasick,
+}
+
+/// A compiled taxonomy.
+pub struct Taxonomy {
+    topics: Vec<Topic>,
+}
+
+impl Taxonomy {
+    /// The built-in taxonomy.
+    pub fn builtin() -> Taxonomy {
+        Taxonomy::from_yaml(DEFAULT_TAXONOMY, "built-in taxonomy").expect("the built-in taxonomy is valid")
+    }
+
+    /// Reads a taxonomy file's text; with `extends_default: true` it is merged over the built-in one.
+    pub fn from_yaml(yaml: &str, origin: &str) -> Result<Taxonomy, TaxonomyError> {
+        let invalid = |message: String| TaxonomyError::Invalid { origin: origin.to_string(), message };
+        let file: TaxonomyFile = serde_yaml::from_str(yaml).map_err(|e| invalid(e.to_string()))?;
+        if file.version != 1 {
+            return Err(invalid(format!(
+                "version {} is not supported (this newsdesk reads version 1)",
+                file.version
+            )));
+        }
+        let mut defs = if file.extends_default {
+            serde_yaml::from_str::<TaxonomyFile>(DEFAULT_TAXONOMY).expect("built-in taxonomy parses").topics
+        } else {
+            Vec::new()
+        };
+        for topic in file.topics {
+            match defs.iter_mut().find(|d| d.id == topic.id) {
+                Some(slot) => *slot = topic,
+                None => defs.push(topic),
+            }
+        }
+        let topics = defs.into_iter().map(|d| compile(d).map_err(invalid)).collect::<Result<_, _>>()?;
+        Ok(Taxonomy { topics })
+    }
+
+    /// Ids and labels, in taxonomy order.
+    pub fn topics(&self) -> impl Iterator<Item = (&str, &Label)> {
+        self.topics.iter().map(|t| (t.id.as_str(), &t.label))
+    }
+
+    /// The topics of an article, best first.
+    pub fn classify(&self, title: &str, text: &str) -> Vec<TopicMatch> {
+        let body_chars = text.chars().count().max(1) as f64;
+        let density = (DENSITY_CHARS / body_chars).sqrt().min(1.0);
+        let title_lower = title.to_lowercase();
+        let text_lower = text.to_lowercase();
+        let mut out = Vec::new();
+        for topic in &self.topics {
+            let in_title = topic.count(&title_lower);
+            let in_body = topic.count(&text_lower);
+            let mut evidence: BTreeMap<usize, f64> = BTreeMap::new();
+            for (term, _) in topic.terms.iter().enumerate() {
+                let t = if in_title[term] > 0 { TITLE_WEIGHT } else { 0.0 };
+                let b = (1.0 + in_body[term] as f64).ln() * density;
+                if t + b > 0.0 {
+                    evidence.insert(term, topic.terms[term].1 * (t + b));
+                }
+            }
+            let total: f64 = evidence.values().sum();
+            let score = 1.0 - (-total.max(0.0) / SCALE).exp();
+            let distinct = evidence.values().filter(|e| **e > 0.0).count();
+            if score < topic.threshold || distinct < MIN_DISTINCT_TERMS {
+                continue;
+            }
+            let mut positive: Vec<(usize, f64)> = evidence.into_iter().filter(|(_, e)| *e > 0.0).collect();
+            positive.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+            out.push(TopicMatch {
+                id: topic.id.clone(),
+                label: topic.label.zh.clone(),
+                score: (score * 1000.0).round() / 1000.0,
+                matched: positive.into_iter().map(|(i, _)| topic.terms[i].0.clone()).collect(),
+            });
+        }
+        out.sort_by(|a, b| b.score.total_cmp(&a.score).then_with(|| a.id.cmp(&b.id)));
+        out
+    }
+}
+
+impl Topic {
+    /// Mentions per term in `haystack` (already lower-cased).
+    fn count(&self, haystack: &str) -> Vec<usize> {
+        let mut counts = vec![0; self.terms.len()];
+        for m in self.matcher.find_iter(haystack) {
+            let p = m.pattern().as_usize();
+            if self.pattern_bounded[p] && !at_word_boundaries(haystack, m.start(), m.end()) {
+                continue;
+            }
+            counts[self.pattern_term[p]] += 1;
+        }
+        counts
+    }
+}
+
+fn is_word_byte(b: u8) -> bool {
+    b.is_ascii_alphanumeric()
+}
+
+fn at_word_boundaries(s: &str, start: usize, end: usize) -> bool {
+    let bytes = s.as_bytes();
+    let before = start == 0 || !is_word_byte(bytes[start - 1]) || !is_word_byte(bytes[start]);
+    let after = end == bytes.len() || !is_word_byte(bytes[end]) || !is_word_byte(bytes[end - 1]);
+    before && after
+}
+
+fn compile(def: TopicDef) -> Result<Topic, String> {
+    if def.id.trim().is_empty() {
+        return Err("a topic has an empty id".into());
+    }
+    let threshold = def.threshold.unwrap_or(DEFAULT_THRESHOLD);
+    if !(0.0..=1.0).contains(&threshold) {
+        return Err(format!("topic {}: threshold {threshold} is outside 0..1", def.id));
+    }
+    let mut terms = Vec::new();
+    let mut patterns: Vec<String> = Vec::new();
+    let mut pattern_term = Vec::new();
+    let entries = def.terms.into_iter().map(|t| match t {
+        TermDef::Plain(term) => (term, 1.0, Vec::new()),
+        TermDef::Full { term, weight, aliases } => (term, weight, aliases),
+    });
+    let negatives = def.negative.into_iter().map(|n| (n, -1.0, Vec::new()));
+    for (term, weight, aliases) in entries.chain(negatives) {
+        if term.trim().is_empty() || !weight.is_finite() {
+            return Err(format!("topic {}: a term is empty or has no finite weight", def.id));
+        }
+        let index = terms.len();
+        for surface in std::iter::once(&term).chain(aliases.iter()) {
+            patterns.push(surface.to_lowercase());
+            pattern_term.push(index);
+        }
+        terms.push((term, weight));
+    }
+    let pattern_bounded = patterns
+        .iter()
+        .map(|p| p.bytes().next().is_some_and(is_word_byte) || p.bytes().last().is_some_and(is_word_byte))
+        .collect();
+    let matcher = AhoCorasickBuilder::new()
+        .match_kind(MatchKind::LeftmostLongest)
+        .build(&patterns)
+        .map_err(|e| format!("topic {}: {e}", def.id))?;
+    Ok(Topic { id: def.id, label: def.label, threshold, terms, pattern_term, pattern_bounded, matcher })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ids(title: &str, text: &str) -> Vec<String> {
+        Taxonomy::builtin().classify(title, text).into_iter().map(|t| t.id).collect()
+    }
+
+    #[test]
+    fn the_builtin_taxonomy_has_the_required_topics() {
+        let t = Taxonomy::builtin();
+        let got: Vec<&str> = t.topics().map(|(id, _)| id).collect();
+        for id in [
+            "platform-interconnection",
+            "antitrust",
+            "mobile-payments",
+            "e-commerce",
+            "smartphones",
+            "semiconductors",
+            "electric-vehicles",
+            "artificial-intelligence",
+            "cloud-native",
+            "cybersecurity",
+            "finance-markets",
+            "venture-funding",
+            "gaming",
+            "space",
+        ] {
+            assert!(got.contains(&id), "{id} missing");
+        }
+    }
+
+    #[test]
+    fn title_hits_and_repeated_mentions_make_a_topic() {
+        assert!(ids("微信解除外链屏蔽，平台互联互通迈出一步", "用户可以在微信中直接打开淘宝链接。")
+            .contains(&"platform-interconnection".to_string()));
+        let body = "市场监管总局对该平台二选一行为作出反垄断处罚。此次反垄断调查历时四个月。";
+        assert!(ids("监管动态", body).contains(&"antitrust".to_string()));
+    }
+
+    #[test]
+    fn a_single_passing_mention_is_not_a_topic() {
+        let long = format!(
+            "{}顺便一提，他用支付宝付了车费。{}",
+            "今天的天气很好，我们去公园散步。".repeat(40),
+            "晚上回家吃饭。".repeat(40)
+        );
+        assert!(!ids("周末游记", &long).contains(&"mobile-payments".to_string()));
+    }
+
+    #[test]
+    fn latin_terms_match_whole_words_only() {
+        // "AI" inside "MAIL" or "said" must not count.
+        assert!(!ids("Email said", "We said the email and the mail trail failed again and again.")
+            .contains(&"artificial-intelligence".to_string()));
+        assert!(ids("AI model beats benchmark", "The AI model uses machine learning.")
+            .contains(&"artificial-intelligence".to_string()));
+    }
+
+    #[test]
+    fn matched_terms_explain_the_score() {
+        let t = Taxonomy::builtin().classify("支付宝和微信支付互通收款码", "支付宝 微信支付 收款码");
+        let pay = t.iter().find(|m| m.id == "mobile-payments").unwrap();
+        assert!(pay.score > 0.5 && pay.score <= 1.0);
+        assert!(pay.matched.contains(&"微信支付".to_string()) && pay.matched.contains(&"支付宝".to_string()));
+    }
+
+    #[test]
+    fn a_file_can_extend_or_replace_the_default() {
+        let extra = "extends_default: true\ntopics:\n  - id: quantum\n    label: {zh: 量子, en: Quantum}\n    terms: [{term: 量子计算, weight: 4}]\n";
+        let t = Taxonomy::from_yaml(extra, "x.yaml").unwrap();
+        assert_eq!(t.topics().count(), 15);
+        let only = "topics:\n  - id: quantum\n    label: {zh: 量子, en: Quantum}\n    terms: [量子计算]\n";
+        assert_eq!(Taxonomy::from_yaml(only, "x.yaml").unwrap().topics().count(), 1);
+        let bad = Taxonomy::from_yaml("topics: [{id: q}]", "bad.yaml").err().unwrap().to_string();
+        assert!(bad.starts_with("bad.yaml: invalid taxonomy"), "{bad}");
+    }
+}

@@ -1,0 +1,125 @@
+//! Which earlier article a new one repeats: the near-duplicate register used while ingesting.
+//!
+//! Every stored article's SimHash sits in memory (8 bytes and an id each), and a new article is
+//! compared with all of them: a popcount per article, microseconds for a large index. Matches
+//! within [`simhash::NEAR_BITS`] are duplicates; up to [`simhash::CANDIDATE_BITS`] they are
+//! confirmed by shingle overlap with the candidate's text, fetched only then.
+//!
+//! An article is only a duplicate *of an earlier one*: a candidate published later is skipped,
+//! and so is one that is itself recorded as a duplicate of the article at hand (re-ingesting an
+//! original must not turn it into a copy of its copy). Among several, the earliest published
+//! (then the closest) wins.
+
+use std::collections::HashMap;
+
+use crate::analyze::simhash;
+
+#[derive(Debug, Clone)]
+struct Entry {
+    id: String,
+    simhash: u64,
+    published: Option<i64>,
+    duplicate_of: Option<String>,
+}
+
+/// The fingerprints of the articles known so far.
+#[derive(Debug, Default)]
+pub struct Register {
+    entries: Vec<Entry>,
+    by_id: HashMap<String, usize>,
+}
+
+/// What the register needs to know of an article.
+#[derive(Debug, Clone, Copy)]
+pub struct Probe<'a> {
+    pub id: &'a str,
+    pub simhash: u64,
+    pub published: Option<i64>,
+    pub text: &'a str,
+}
+
+impl Register {
+    pub fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+
+    /// Adds or replaces the entry of `id`.
+    pub fn insert(&mut self, id: &str, simhash: u64, published: Option<i64>, duplicate_of: Option<String>) {
+        let entry = Entry { id: id.to_string(), simhash, published, duplicate_of };
+        match self.by_id.get(id) {
+            Some(&i) => self.entries[i] = entry,
+            None => {
+                self.by_id.insert(id.to_string(), self.entries.len());
+                self.entries.push(entry);
+            }
+        }
+    }
+
+    /// The earlier article `probe` repeats, if any. `text_of` fetches a candidate's text when
+    /// the fingerprints alone do not decide.
+    pub fn find(&self, probe: Probe<'_>, mut text_of: impl FnMut(&str) -> Option<String>) -> Option<String> {
+        let mut best: Option<(&Entry, u32)> = None;
+        for e in &self.entries {
+            let d = simhash::distance(e.simhash, probe.simhash);
+            if d > simhash::CANDIDATE_BITS || e.id == probe.id || e.duplicate_of.as_deref() == Some(probe.id)
+            {
+                continue;
+            }
+            if let (Some(theirs), Some(ours)) = (e.published, probe.published) {
+                if theirs > ours {
+                    continue;
+                }
+            }
+            let better = best.is_none_or(|(b, bd)| (e.published, d) < (b.published, bd));
+            if better
+                && simhash::is_near_duplicate(e.simhash, probe.simhash, || {
+                    Some((text_of(&e.id)?, probe.text.to_string()))
+                })
+            {
+                best = Some((e, d));
+            }
+        }
+        // A chain of copies points at its root.
+        best.map(|(e, _)| e.duplicate_of.clone().unwrap_or_else(|| e.id.clone()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const A: &str = "市场监管总局今日宣布，对某电商平台实施二选一行为处以罚款，这是反垄断法实施以来的大额罚单，执法将持续推进。";
+
+    fn probe<'a>(id: &'a str, text: &'a str, published: Option<i64>) -> Probe<'a> {
+        Probe { id, simhash: simhash::simhash(text), published, text }
+    }
+
+    #[test]
+    fn finds_the_earlier_copy_and_not_itself() {
+        let mut r = Register::default();
+        r.insert("a", simhash::simhash(A), Some(100), None);
+        let copy = format!("{A}（本文来源：网络转载）");
+        assert_eq!(r.find(probe("b", &copy, Some(200)), |_| Some(A.to_string())), Some("a".into()));
+        assert_eq!(r.find(probe("a", A, Some(100)), |_| None), None);
+    }
+
+    #[test]
+    fn a_later_article_is_never_the_original() {
+        let mut r = Register::default();
+        r.insert("late", simhash::simhash(A), Some(500), None);
+        assert_eq!(r.find(probe("early", A, Some(100)), |_| Some(A.into())), None);
+    }
+
+    #[test]
+    fn reingesting_the_original_does_not_make_it_a_copy_of_its_copy() {
+        let mut r = Register::default();
+        r.insert("a", simhash::simhash(A), Some(100), None);
+        r.insert("b", simhash::simhash(A), Some(100), Some("a".into()));
+        assert_eq!(r.find(probe("a", A, Some(100)), |_| Some(A.into())), None);
+        assert_eq!(r.find(probe("c", A, Some(100)), |_| Some(A.into())), Some("a".into()));
+    }
+}
