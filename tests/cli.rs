@@ -304,7 +304,7 @@ fn show_prints_an_article_and_its_json_record() {
         .stdout(contains("互联互通"));
     let record = json_of(nd(data_index()).args(["show", &id, "--json"]));
     assert_eq!(record["id"], id.as_str());
-    assert_eq!(record["schema"], 1);
+    assert_eq!(record["schema"], 2);
     nd(data_index())
         .args(["show", "0000000000000000"])
         .assert()
@@ -387,4 +387,148 @@ fn help_teaches_the_query_syntax_and_exit_codes() {
         .success()
         .stdout(contains("Query syntax"))
         .stdout(contains("支付宝"));
+}
+
+#[test]
+fn topic_filters_and_the_topic_field_agree() {
+    let by_flag = search_json(&["*", "--topic", "platform-interconnection", "--limit", "50"]);
+    let hits = by_flag["hits"].as_array().unwrap();
+    assert!(!hits.is_empty(), "no platform-interconnection article among the samples");
+    for h in hits {
+        assert!(h["topics"].as_array().unwrap().iter().any(|t| t == "platform-interconnection"), "{h}");
+    }
+    let by_field = search_json(&["topic:platform-interconnection", "--limit", "50"]);
+    assert_eq!(by_field["total"], by_flag["total"]);
+    // Repeated --topic means any of them.
+    let either = search_json(&["*", "--topic", "platform-interconnection", "--topic", "antitrust"]);
+    let antitrust = search_json(&["*", "--topic", "antitrust"]);
+    assert!(either["total"].as_u64() >= antitrust["total"].as_u64());
+    assert!(either["total"].as_u64() > by_flag["total"].as_u64());
+}
+
+#[test]
+fn entity_filter_accepts_any_alias() {
+    let canonical = search_json(&["*", "--entity", "阿里巴巴"]);
+    let alias = search_json(&["*", "--entity", "alibaba"]);
+    assert!(canonical["total"].as_u64().unwrap() >= 1);
+    assert_eq!(canonical["total"], alias["total"]);
+    assert_eq!(search_json(&["entity:阿里"])["total"], canonical["total"]);
+}
+
+#[test]
+fn show_explains_the_analysis() {
+    let id = search_json(&["*", "--topic", "platform-interconnection"])["hits"][0]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    nd(data_index())
+        .args(["show", &id])
+        .assert()
+        .success()
+        .stdout(contains("topic: platform-interconnection"))
+        .stdout(contains("summary:"))
+        .stdout(contains("keywords:"))
+        .stdout(contains("entities:"));
+    let record = json_of(nd(data_index()).args(["show", &id, "--json"]));
+    let topic = record["topics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["id"] == "platform-interconnection")
+        .unwrap()
+        .clone();
+    assert!(topic["score"].as_f64().unwrap() > 0.0 && topic["score"].as_f64().unwrap() <= 1.0);
+    assert!(!topic["matched"].as_array().unwrap().is_empty());
+    assert_eq!(record["simhash"].as_str().unwrap().len(), 16);
+}
+
+#[test]
+fn the_bundled_mirror_copy_is_a_duplicate_and_dedupe_hides_it() {
+    let all = search_json(&["二选一", "--limit", "50"]);
+    let copy = all["hits"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|h| h["title"].as_str().unwrap().ends_with("| 转载"))
+        .expect("mirror copy found")
+        .clone();
+    let original = copy["duplicate_of"].as_str().expect("copy points at its original");
+    assert!(all["hits"].as_array().unwrap().iter().any(|h| h["id"] == original));
+    let deduped = search_json(&["二选一", "--limit", "50", "--dedupe"]);
+    assert_eq!(deduped["total"].as_u64().unwrap(), all["total"].as_u64().unwrap() - 1);
+    assert!(deduped["hits"].as_array().unwrap().iter().all(|h| h["duplicate_of"].is_null()));
+
+    let n = article_files(&repo("data"));
+    let out = nd(data_index()).args(["export", "--dedupe"]).output().unwrap();
+    assert_eq!(String::from_utf8(out.stdout).unwrap().lines().count(), n - 1);
+}
+
+#[test]
+fn topics_counts_articles_per_topic_and_month() {
+    let topics = json_of(nd(data_index()).args(["topics", "--json"]));
+    let list = topics.as_array().unwrap();
+    assert!(list.len() >= 14);
+    let months = list[0]["by_month"].as_array().unwrap().len();
+    for t in list {
+        let series: u64 =
+            t["by_month"].as_array().unwrap().iter().map(|c| c["articles"].as_u64().unwrap()).sum();
+        assert!(series <= t["articles"].as_u64().unwrap());
+        assert_eq!(t["by_month"].as_array().unwrap().len(), months, "every series spans the same months");
+    }
+    let pi = list.iter().find(|t| t["id"] == "platform-interconnection").unwrap();
+    assert_eq!(pi["articles"], search_json(&["*", "--topic", "platform-interconnection"])["total"]);
+    let in_2021 = json_of(nd(data_index()).args([
+        "topics",
+        "--json",
+        "--since",
+        "2021-01-01",
+        "--until",
+        "2021-12-31",
+    ]));
+    let total =
+        |v: &Value| v.as_array().unwrap().iter().map(|t| t["articles"].as_u64().unwrap()).sum::<u64>();
+    assert!(total(&in_2021) <= total(&topics));
+    nd(data_index())
+        .arg("topics")
+        .assert()
+        .success()
+        .stdout(contains("platform-interconnection"))
+        .stdout(contains("平台互联互通"));
+}
+
+#[test]
+fn reanalyze_applies_a_new_taxonomy_without_the_sources() {
+    let dir = TempDir::new().unwrap();
+    let src = dir.path().join("src");
+    std::fs::create_dir(&src).unwrap();
+    for f in ["zaker_img_box.md", "crlf.md", "bom.md"] {
+        std::fs::copy(fixture(f), src.join(f)).unwrap();
+    }
+    let index = dir.path().join("idx");
+    nd(&index).arg("ingest").arg(&src).assert().success();
+    std::fs::remove_dir_all(&src).unwrap();
+    // Matches the two fixtures that number their paragraphs, one in Chinese, one in English.
+    let taxonomy = dir.path().join("mine.yaml");
+    std::fs::write(&taxonomy, "topics:\n  - id: everything\n    label: {zh: 一切, en: Everything}\n    threshold: 0.01\n    terms: [第一段, 第二段, paragraph, line]\n").unwrap();
+    nd(&index)
+        .arg("--taxonomy")
+        .arg(&taxonomy)
+        .arg("reanalyze")
+        .assert()
+        .success()
+        .stderr(contains("reanalyzed 3 articles"));
+    let hits = json_of(nd(&index).args(["search", "*", "--topic", "everything", "--json"]));
+    assert_eq!(hits["total"], 2);
+    let topics = json_of(nd(&index).arg("--taxonomy").arg(&taxonomy).args(["topics", "--json"]));
+    assert_eq!(topics.as_array().unwrap().len(), 1, "{topics}");
+
+    let bad = dir.path().join("bad.yaml");
+    std::fs::write(&bad, "topics: [{id: x}]\n").unwrap();
+    nd(&index)
+        .arg("--taxonomy")
+        .arg(&bad)
+        .arg("reanalyze")
+        .assert()
+        .code(2)
+        .stderr(contains("bad.yaml: invalid taxonomy"));
 }

@@ -5,6 +5,7 @@ use std::path::{Path, PathBuf};
 
 use assert_cmd::Command;
 use chrono::Utc;
+use newsdesk::analyze::{Analyzer, NoCorpus};
 use newsdesk::parse::{self, ParseOptions};
 use newsdesk::pipeline::build_article;
 use newsdesk::source;
@@ -36,11 +37,12 @@ fn every_corpus_article_cleans_to_text_with_its_images_as_metadata() {
     assert!(errors.is_empty(), "{errors:?}");
     assert!(files.len() >= 181, "corpus has {} files", files.len());
     let img = scraper::Selector::parse("img").unwrap();
+    let analyzer = Analyzer::default();
     let mut problems = Vec::new();
     for path in &files {
         let raw = source::read_file(path, source::DEFAULT_MAX_FILE_BYTES).unwrap();
         let body = parse::parse(raw.clone(), &ParseOptions::default()).unwrap().body;
-        let a = match build_article(raw, &ParseOptions::default(), Utc::now()) {
+        let a = match build_article(raw, &ParseOptions::default(), &analyzer, &NoCorpus, Utc::now()) {
             Ok(a) => a,
             Err(e) => {
                 problems.push(format!("{e}"));

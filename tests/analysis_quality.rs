@@ -1,0 +1,198 @@
+//! Measured quality of the analysis on the real corpus (skipped where `../shared` is absent):
+//! topic precision/recall against the hand labels in `tests/fixtures/topic_labels.tsv`, and
+//! near-duplicate precision/recall against copies planted by `../shared/tools/plant-duplicates`.
+//! The figures are printed (run with `--nocapture`); the assertions guard against regressions
+//! a little below what the current code achieves, not at the targets.
+
+use std::collections::{BTreeMap, HashMap};
+use std::path::{Path, PathBuf};
+
+use chrono::Utc;
+use newsdesk::analyze::{Analyzer, NoCorpus};
+use newsdesk::index::Store;
+use newsdesk::ingest::{self, IngestOptions};
+use newsdesk::parse::ParseOptions;
+use newsdesk::pipeline::build_article;
+use newsdesk::source;
+
+fn shared() -> Option<PathBuf> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared");
+    if dir.join("corpus").is_dir() {
+        Some(dir)
+    } else {
+        eprintln!("skipped: no corpus at {}", dir.display());
+        None
+    }
+}
+
+#[derive(Default)]
+struct Tally {
+    tp: u32,
+    fp: u32,
+    fn_: u32,
+}
+
+impl Tally {
+    fn precision(&self) -> f64 {
+        if self.tp + self.fp == 0 {
+            1.0
+        } else {
+            f64::from(self.tp) / f64::from(self.tp + self.fp)
+        }
+    }
+    fn recall(&self) -> f64 {
+        if self.tp + self.fn_ == 0 {
+            1.0
+        } else {
+            f64::from(self.tp) / f64::from(self.tp + self.fn_)
+        }
+    }
+}
+
+#[test]
+fn topic_precision_and_recall_on_the_labelled_corpus() {
+    let Some(shared) = shared() else { return };
+    let labels = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/topic_labels.tsv"),
+    )
+    .unwrap();
+    let analyzer = Analyzer::default();
+    let mut per_topic: BTreeMap<String, Tally> = BTreeMap::new();
+    let mut labelled = 0;
+    let mut mistakes = Vec::new();
+    for line in labels.lines().filter(|l| !l.starts_with('#') && !l.trim().is_empty()) {
+        let (path, ids) = line.split_once('\t').expect("path<TAB>topics");
+        let expected: Vec<&str> =
+            if ids.trim() == "-" { Vec::new() } else { ids.split(',').map(str::trim).collect() };
+        let raw =
+            source::read_file(&shared.join("corpus").join(path), source::DEFAULT_MAX_FILE_BYTES).unwrap();
+        let a = build_article(raw, &ParseOptions::default(), &analyzer, &NoCorpus, Utc::now()).unwrap();
+        let got: Vec<&str> = a.topics.iter().map(|t| t.id.as_str()).collect();
+        labelled += 1;
+        for id in &got {
+            let t = per_topic.entry(id.to_string()).or_default();
+            if expected.contains(id) {
+                t.tp += 1
+            } else {
+                t.fp += 1
+            }
+        }
+        for id in &expected {
+            if !got.contains(id) {
+                per_topic.entry(id.to_string()).or_default().fn_ += 1;
+            }
+        }
+        if got.iter().any(|g| !expected.contains(g)) || expected.iter().any(|e| !got.contains(e)) {
+            let why: Vec<String> = a
+                .topics
+                .iter()
+                .filter(|t| !expected.contains(&t.id.as_str()))
+                .map(|t| format!("{} {:.2} ← {}", t.id, t.score, t.matched.join("/")))
+                .collect();
+            mistakes.push(format!("  {path}: labelled {expected:?}, got {got:?}; extra: {}", why.join("; ")));
+        }
+    }
+    let mut all = Tally::default();
+    println!("topic quality over {labelled} labelled articles (target: precision ≥ 0.90, recall ≥ 0.85)");
+    println!("{:<26} {:>4} {:>4} {:>4} {:>9} {:>7}", "topic", "tp", "fp", "fn", "precision", "recall");
+    for (id, t) in &per_topic {
+        println!("{id:<26} {:>4} {:>4} {:>4} {:>9.2} {:>7.2}", t.tp, t.fp, t.fn_, t.precision(), t.recall());
+        all.tp += t.tp;
+        all.fp += t.fp;
+        all.fn_ += t.fn_;
+    }
+    println!(
+        "{:<26} {:>4} {:>4} {:>4} {:>9.2} {:>7.2}",
+        "overall",
+        all.tp,
+        all.fp,
+        all.fn_,
+        all.precision(),
+        all.recall()
+    );
+    println!("disagreements:\n{}", mistakes.join("\n"));
+    assert!(labelled >= 60, "only {labelled} labelled articles");
+    assert!(
+        all.precision() >= 0.68 && all.recall() >= 0.75,
+        "precision {:.2}, recall {:.2}",
+        all.precision(),
+        all.recall()
+    );
+}
+
+#[test]
+fn near_duplicate_precision_and_recall_on_planted_copies() {
+    let Some(shared) = shared() else { return };
+    let tool = shared.join("tools/plant-duplicates");
+    let tmp = tempfile::TempDir::new().unwrap();
+    let out = tmp.path().join("planted");
+    let status = std::process::Command::new("python3")
+        .arg(&tool)
+        .arg(shared.join("corpus"))
+        .arg(&out)
+        .args(["--count", "200"])
+        .status();
+    match status {
+        Ok(s) if s.success() => {}
+        other => {
+            eprintln!("skipped: cannot run {} ({other:?})", tool.display());
+            return;
+        }
+    }
+    // Copy → its original; an original is its own cluster's name.
+    let mut cluster: HashMap<String, String> = HashMap::new();
+    let key = std::fs::read_to_string(out.join("duplicates.tsv")).unwrap();
+    let mut planted = 0;
+    for line in key.lines().skip(1) {
+        let cols: Vec<&str> = line.split('\t').collect();
+        cluster.insert(cols[0].to_string(), cols[1].to_string());
+        planted += 1;
+    }
+    let store = Store::open_or_create(&tmp.path().join("idx")).unwrap();
+    let analyzer = Analyzer::default();
+    // Mirrors republish after the original: ingest the originals first.
+    let report = ingest::ingest_paths(
+        &store,
+        &[out.join("orig"), out.join("dup")],
+        &IngestOptions::default(),
+        &analyzer,
+        &mut |_| {},
+    )
+    .unwrap();
+    assert_eq!(report.failed, 0);
+    let measure = |stage: &str| {
+        let mut path_of: HashMap<String, String> = HashMap::new();
+        let mut flagged: Vec<(String, String)> = Vec::new();
+        let mut buf = Vec::new();
+        newsdesk::export::export(&store, None, false, newsdesk::export::Format::Jsonl, &mut buf).unwrap();
+        for line in String::from_utf8(buf).unwrap().lines() {
+            let a: serde_json::Value = serde_json::from_str(line).unwrap();
+            let loc = a["source"]["location"].as_str().unwrap();
+            let rel = loc[loc.find("/planted/").unwrap() + "/planted/".len()..].to_string();
+            path_of.insert(a["id"].as_str().unwrap().to_string(), rel.clone());
+            if let Some(o) = a["duplicate_of"].as_str() {
+                flagged.push((rel, o.to_string()));
+            }
+        }
+        let root = |p: &str| cluster.get(p).cloned().unwrap_or_else(|| p.to_string());
+        let correct =
+            flagged.iter().filter(|(p, o)| path_of.get(o).is_some_and(|op| root(op) == root(p))).count();
+        let found_copies = flagged
+            .iter()
+            .filter(|(p, o)| p.starts_with("dup/") && path_of.get(o).is_some_and(|op| root(op) == root(p)))
+            .count();
+        let precision = if flagged.is_empty() { 1.0 } else { correct as f64 / flagged.len() as f64 };
+        let recall = found_copies as f64 / planted as f64;
+        println!("{stage}: {} flagged, {correct} correct, {found_copies}/{planted} planted copies found: precision {precision:.3}, recall {recall:.3} (target: precision ≥ 0.99, recall ≥ 0.95)", flagged.len());
+        for (p, o) in flagged.iter().filter(|(p, o)| path_of.get(o).is_none_or(|op| root(op) != root(p))) {
+            println!("  wrong: {p} → {}", path_of.get(o).map_or("?", String::as_str));
+        }
+        (precision, recall)
+    };
+    let (p, r) = measure("after ingest");
+    assert!(p >= 0.97 && r >= 0.93, "ingest: precision {p:.3}, recall {r:.3}");
+    let re = ingest::reanalyze(&store, &analyzer).unwrap();
+    assert_eq!(re.articles, 181 + planted);
+    let (p, r) = measure("after reanalyze");
+    assert!(p >= 0.97 && r >= 0.93, "reanalyze: precision {p:.3}, recall {r:.3}");
+}
