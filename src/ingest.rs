@@ -200,8 +200,9 @@ pub struct ReanalyzeReport {
 }
 
 /// Re-runs analysis over every stored article, without reading the sources: after a taxonomy
-/// or dictionary change, or once the corpus is large enough for its own IDF. Duplicates are
-/// decided afresh, in order of publication.
+/// or dictionary change, or once the corpus is large enough for its own IDF. Every article is
+/// rewritten (so it is segmented again with the current dictionary); duplicates are decided
+/// afresh, in order of publication.
 pub fn reanalyze(store: &Store, analyzer: &Analyzer) -> Result<ReanalyzeReport, IndexError> {
     use crate::analyze::simhash;
     use crate::dedupe::Register;
@@ -248,7 +249,7 @@ pub fn reanalyze(store: &Store, analyzer: &Analyzer) -> Result<ReanalyzeReport, 
         let analysis = analyzer.analyze(&a.title, &a.text, &corpus);
         crate::pipeline::apply_analysis(&mut a, analysis);
         a.duplicate_of = originals.remove(&a.id);
-        if writer.upsert(&a)? != Upsert::Unchanged {
+        if writer.rewrite(&a)? != Upsert::Unchanged {
             report.changed += 1;
         }
     }

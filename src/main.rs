@@ -166,6 +166,10 @@ struct IngestArgs {
     /// Print the run's report as JSON on stdout
     #[arg(long)]
     json: bool,
+    /// Extra words for segmentation, jieba format (`word [freq] [tag]` per line); kept in the
+    /// index folder and used by every later command on it
+    #[arg(long, value_name = "FILE")]
+    user_dict: Option<PathBuf>,
 }
 
 #[derive(Args)]
@@ -387,6 +391,17 @@ fn load_analyzer(taxonomy: Option<&std::path::Path>) -> Result<Analyzer> {
 }
 
 fn run_ingest(index: &std::path::Path, args: IngestArgs, analyzer: &Analyzer) -> Result<ExitCode> {
+    if let Some(dict) = &args.user_dict {
+        let text =
+            std::fs::read_to_string(dict).with_context(|| format!("cannot read {}", dict.display()))?;
+        let had_index = index.join("meta.json").exists();
+        if newsdesk::index::install_user_dict(index, &text, &dict.display().to_string())? && had_index {
+            eprintln!(
+                "note: the user dictionary changed; articles already in {} keep their old segmentation until `newsdesk reanalyze`",
+                index.display()
+            );
+        }
+    }
     let store = Store::open_or_create(index)?;
     let opts = IngestOptions {
         parse: ParseOptions { default_zone: args.default_tz },

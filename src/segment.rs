@@ -19,19 +19,83 @@
 //!
 //! Not here: stop words (phrases need every word), keyword or entity extraction.
 
-use std::sync::LazyLock;
+use std::sync::OnceLock;
 
 use jieba_rs::Jieba;
 use tantivy::tokenizer::{
     Language, LowerCaser, RemoveLongFilter, Stemmer, TextAnalyzer, Token, TokenStream, Tokenizer,
 };
 
-/// The jieba dictionary takes ~0.1 s to load, so it is loaded once, on first use.
-static JIEBA: LazyLock<Jieba> = LazyLock::new(Jieba::new);
+/// The jieba dictionary takes ~0.1 s to load, so it is loaded once, on first use, with the
+/// user dictionary if one was installed before that.
+static JIEBA: OnceLock<Jieba> = OnceLock::new();
+/// The user dictionary the instance was built with.
+static USER_DICT: OnceLock<String> = OnceLock::new();
+
+/// A user dictionary that cannot be used.
+#[derive(Debug, thiserror::Error)]
+pub enum UserDictError {
+    #[error("{origin}, line {line}: {message} (expected `word [frequency] [part-of-speech tag]`)")]
+    BadLine { origin: String, line: usize, message: String },
+    #[error("a different user dictionary is already in use in this process")]
+    Conflict,
+}
+
+/// One entry of a user dictionary in jieba's format: `word [frequency] [tag]`.
+pub type DictEntry = (String, Option<usize>, Option<String>);
+
+/// Reads a user dictionary (`#` starts a comment line).
+pub fn parse_user_dict(text: &str, origin: &str) -> Result<Vec<DictEntry>, UserDictError> {
+    let mut out = Vec::new();
+    for (i, line) in text.lines().enumerate() {
+        let line = line.trim();
+        if line.is_empty() || line.starts_with('#') {
+            continue;
+        }
+        let mut parts = line.split_whitespace();
+        let word = parts.next().expect("a non-empty line has a first word").to_string();
+        let freq = parts
+            .next()
+            .map(|f| {
+                f.parse::<usize>().map_err(|_| UserDictError::BadLine {
+                    origin: origin.to_string(),
+                    line: i + 1,
+                    message: format!("frequency {f:?} is not a whole number"),
+                })
+            })
+            .transpose()?;
+        let tag = parts.next().map(str::to_string);
+        if parts.next().is_some() {
+            return Err(UserDictError::BadLine {
+                origin: origin.to_string(),
+                line: i + 1,
+                message: "too many fields".into(),
+            });
+        }
+        out.push((word, freq, tag));
+    }
+    Ok(out)
+}
+
+/// Makes segmentation (indexing, queries and analysis alike) use the words of a user
+/// dictionary. Must come before the first segmentation of the process; installing the same
+/// dictionary again is a no-op.
+pub fn install_user_dict(text: &str, origin: &str) -> Result<(), UserDictError> {
+    let entries = parse_user_dict(text, origin)?;
+    if let Some(current) = USER_DICT.get() {
+        return if current == text { Ok(()) } else { Err(UserDictError::Conflict) };
+    }
+    let mut jieba = Jieba::new();
+    for (word, freq, tag) in &entries {
+        jieba.add_word(word, *freq, tag.as_deref());
+    }
+    JIEBA.set(jieba).map_err(|_| UserDictError::Conflict)?;
+    USER_DICT.set(text.to_string()).map_err(|_| UserDictError::Conflict)
+}
 
 /// The process-wide jieba instance (loaded on first use).
 pub fn jieba() -> &'static Jieba {
-    &JIEBA
+    JIEBA.get_or_init(Jieba::new)
 }
 
 /// Tokens longer than this (in bytes) are noise (base64, hashes) and are dropped.
@@ -59,7 +123,7 @@ pub fn is_han(c: char) -> bool {
 
 /// Cuts `text` into pieces, calling `emit` for each in order of position.
 pub fn segment(text: &str, mode: Mode, mut emit: impl FnMut(Piece)) {
-    let jieba = &*JIEBA;
+    let jieba = jieba();
     let mut position = 0usize;
     for token in jieba.cut(text, false) {
         let word = token.word;
@@ -228,6 +292,15 @@ mod tests {
     fn punctuation_splits_latin_runs_and_is_dropped() {
         assert_eq!(words("Server-side 1.22！", Mode::Query), vec!["server", "side", "1", "22"]);
         assert!(words("，。！？ —— ……", Mode::Index).is_empty());
+    }
+
+    #[test]
+    fn user_dictionary_lines_are_checked() {
+        let entries = parse_user_dict("# domain words\n云闪付 1000 nz\n互联互通\n", "d.txt").unwrap();
+        assert_eq!(entries[0], ("云闪付".to_string(), Some(1000), Some("nz".to_string())));
+        assert_eq!(entries[1], ("互联互通".to_string(), None, None));
+        let err = parse_user_dict("好词 many\n", "d.txt").unwrap_err().to_string();
+        assert!(err.starts_with("d.txt, line 1: frequency \"many\""), "{err}");
     }
 
     #[test]

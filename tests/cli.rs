@@ -532,3 +532,42 @@ fn reanalyze_applies_a_new_taxonomy_without_the_sources() {
         .code(2)
         .stderr(contains("bad.yaml: invalid taxonomy"));
 }
+
+#[test]
+fn a_user_dictionary_joins_words_for_indexing_analysis_and_later_searches() {
+    let dir = TempDir::new().unwrap();
+    let src = dir.path().join("src");
+    std::fs::create_dir(&src).unwrap();
+    std::fs::write(
+        src.join("a.md"),
+        "---\ntitle: 鲸落湾计划启动\n---\n<p>鲸落湾计划今天正式启动。鲸落湾计划由三家机构联合发起，鲸落湾计划首期投入十亿元。</p>",
+    )
+    .unwrap();
+    let dict = dir.path().join("words.txt");
+    std::fs::write(&dict, "# domain words\n鲸落湾计划 2000 nz\n").unwrap();
+    let index = dir.path().join("idx");
+    nd(&index).arg("ingest").arg("--user-dict").arg(&dict).arg(&src).assert().success();
+    assert!(index.join("user-dict.txt").exists());
+    let hit = json_of(nd(&index).args(["search", "鲸落湾计划", "--json"]));
+    assert_eq!(hit["total"], 1);
+    let record = json_of(nd(&index).args(["show", hit["hits"][0]["id"].as_str().unwrap(), "--json"]));
+    let keywords: Vec<&str> =
+        record["keywords"].as_array().unwrap().iter().map(|k| k["term"].as_str().unwrap()).collect();
+    assert!(keywords.contains(&"鲸落湾计划"), "{keywords:?}");
+    // Without the dictionary the name falls apart.
+    let plain = dir.path().join("plain");
+    nd(&plain).arg("ingest").arg(&src).assert().success();
+    let record = json_of(nd(&plain).args(["show", hit["hits"][0]["id"].as_str().unwrap(), "--json"]));
+    assert!(!record["keywords"].to_string().contains("鲸落湾计划"), "{}", record["keywords"]);
+
+    let bad = dir.path().join("bad.txt");
+    std::fs::write(&bad, "好词 many\n").unwrap();
+    nd(&dir.path().join("idx2"))
+        .arg("ingest")
+        .arg("--user-dict")
+        .arg(&bad)
+        .arg(&src)
+        .assert()
+        .code(2)
+        .stderr(contains("bad.txt, line 1"));
+}

@@ -52,6 +52,8 @@ pub const LAYOUT_VERSION: u32 = 2;
 pub const DEFAULT_INDEX_DIR: &str = "index";
 
 const META_FILE: &str = "newsdesk.json";
+/// The user dictionary the index was built with; searches must segment with it too.
+pub const USER_DICT_FILE: &str = "user-dict.txt";
 
 /// Tokenizer names as registered with tantivy.
 pub const TEXT_TOKENIZER: &str = "newsdesk_zh";
@@ -252,6 +254,12 @@ impl Store {
     }
 
     fn from_index(path: &Path, index: Index) -> Result<Store, IndexError> {
+        let dict = path.join(USER_DICT_FILE);
+        if dict.exists() {
+            let text = std::fs::read_to_string(&dict).map_err(|e| io_error(&dict, e))?;
+            crate::segment::install_user_dict(&text, &dict.display().to_string())
+                .map_err(|e| io_error(&dict, e))?;
+        }
         index.tokenizers().register(TEXT_TOKENIZER, segment::analyzer(Mode::Index));
         index.tokenizers().register(KEYWORD_TOKENIZER, keyword_analyzer());
         index.tokenizers().register(ENTITY_TOKENIZER, entity_analyzer());
@@ -410,6 +418,20 @@ impl DocFreq for IndexDocFreq {
     }
 }
 
+/// Installs `text` as the user dictionary of the index at `dir` (creating the folder), before
+/// the index is opened. Returns whether it differs from the one the index had.
+pub fn install_user_dict(dir: &Path, text: &str, origin: &str) -> Result<bool, IndexError> {
+    crate::segment::parse_user_dict(text, origin).map_err(|e| io_error(Path::new(origin), e))?;
+    std::fs::create_dir_all(dir).map_err(|e| io_error(dir, e))?;
+    let target = dir.join(USER_DICT_FILE);
+    let previous = std::fs::read_to_string(&target).ok();
+    if previous.as_deref() == Some(text) {
+        return Ok(false);
+    }
+    std::fs::write(&target, text).map_err(|e| io_error(&target, e))?;
+    Ok(true)
+}
+
 /// The writer of an open [`Store`]; articles become visible to searches on [`StoreWriter::commit`].
 pub struct StoreWriter<'a> {
     store: &'a Store,
@@ -424,16 +446,29 @@ impl StoreWriter<'_> {
     /// Adds `article`, replacing any earlier version with the same id; an identical article
     /// (same fingerprint) is left as it is.
     pub fn upsert(&mut self, article: &Article) -> Result<Upsert, IndexError> {
+        self.write(article, false)
+    }
+
+    /// Like [`StoreWriter::upsert`], but rewrites the document even when it is unchanged (so it
+    /// is segmented again, e.g. after a dictionary change); still reports `Unchanged` then.
+    pub fn rewrite(&mut self, article: &Article) -> Result<Upsert, IndexError> {
+        self.write(article, true)
+    }
+
+    fn write(&mut self, article: &Article, always: bool) -> Result<Upsert, IndexError> {
         let fingerprint = article.fingerprint();
         let previous = match self.seen.get(&article.id) {
             Some(f) => Some(f.clone()),
             None => self.stored_fingerprint(&article.id)?,
         };
         let outcome = match previous {
-            Some(f) if f == fingerprint => return Ok(Upsert::Unchanged),
+            Some(f) if f == fingerprint => Upsert::Unchanged,
             Some(_) => Upsert::Updated,
             None => Upsert::New,
         };
+        if outcome == Upsert::Unchanged && !always {
+            return Ok(outcome);
+        }
         let f = &self.store.fields;
         self.writer.delete_term(Term::from_field_text(f.id, &article.id));
         self.writer.add_document(self.document(article, &fingerprint)).map_err(|e| self.store.err(e))?;
