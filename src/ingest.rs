@@ -15,6 +15,7 @@ use chrono::Utc;
 use serde::Serialize;
 
 use crate::analyze::Analyzer;
+use crate::article::Article;
 use crate::dedupe::Probe;
 use crate::index::{IndexError, Store, Upsert};
 use crate::parse::ParseOptions;
@@ -114,27 +115,26 @@ pub fn ingest_paths(
     let mut register = store.duplicate_register()?;
     // Texts written since the last commit, which the index cannot return yet.
     let mut pending: std::collections::HashMap<String, String> = std::collections::HashMap::new();
-    for path in &files {
-        let raw = match source::read_file(path, opts.max_file_bytes) {
-            Ok(raw) => raw,
-            Err(e) => {
-                let location = path.display().to_string();
-                report.record_failure(
-                    Failure { location, stage: Stage::Read, message: e.to_string() },
-                    progress,
-                );
-                continue;
-            }
-        };
+    let prepare = |path: &PathBuf| -> Result<Article, Failure> {
+        let raw = source::read_file(path, opts.max_file_bytes).map_err(|e| Failure {
+            location: path.display().to_string(),
+            stage: Stage::Read,
+            message: e.to_string(),
+        })?;
         let location = raw.source.location.clone();
-        let mut article = match build_article(raw, &opts.parse, analyzer, &corpus, Utc::now()) {
+        build_article(raw, &opts.parse, analyzer, &corpus, Utc::now()).map_err(|e| Failure {
+            location,
+            stage: Stage::Parse,
+            message: e.to_string(),
+        })
+    };
+    let mut result = Ok(());
+    in_order_parallel(&files, prepare, |prepared| {
+        let mut article = match prepared {
             Ok(a) => a,
-            Err(e) => {
-                report.record_failure(
-                    Failure { location, stage: Stage::Parse, message: e.to_string() },
-                    progress,
-                );
-                continue;
+            Err(failure) => {
+                report.record_failure(failure, progress);
+                return true;
             }
         };
         let hash = u64::from_str_radix(&article.simhash, 16).unwrap_or(0);
@@ -145,6 +145,7 @@ pub fn ingest_paths(
             None => store.get(id).ok().flatten().map(|a| a.text),
         });
         register.insert(&article.id, hash, published, article.duplicate_of.clone());
+        let location = article.source.location.clone();
         match writer.upsert(&article) {
             Ok(outcome) => {
                 match outcome {
@@ -155,29 +156,92 @@ pub fn ingest_paths(
                 if outcome != Upsert::Unchanged {
                     since_commit += 1;
                     report.duplicates += usize::from(article.duplicate_of.is_some());
-                    pending.insert(article.id.clone(), article.text);
+                    pending.insert(article.id, article.text);
                 }
                 progress(Event::Done { location: &location, outcome });
             }
             Err(e) => {
-                report.record_failure(
-                    Failure { location, stage: Stage::Index, message: e.to_string() },
-                    progress,
-                );
+                let failure = Failure { location, stage: Stage::Index, message: e.to_string() };
+                report.record_failure(failure, progress);
             }
         }
         if since_commit >= opts.commit_every {
             tracing::info!(articles = since_commit, "committing");
-            writer.commit()?;
-            store.reload()?;
+            if let Err(e) = writer.commit().and_then(|()| store.reload()) {
+                result = Err(e);
+                return false;
+            }
             pending.clear();
             since_commit = 0;
         }
-    }
+        true
+    });
+    result?;
     writer.commit()?;
     store.reload()?;
     report.elapsed = started.elapsed();
     Ok(report)
+}
+
+/// How far workers may run ahead of the consumer, in items: bounds the memory held by
+/// finished-but-not-yet-consumed articles whatever the batch size.
+const WINDOW: usize = 64;
+
+/// Runs `prepare` over `items` on all cores and hands the results to `consume` one by one in
+/// the items' order (so duplicate detection and ids see a deterministic sequence). `consume`
+/// returns `false` to stop early.
+fn in_order_parallel<T: Sync, R: Send>(
+    items: &[T],
+    prepare: impl Fn(&T) -> R + Sync,
+    mut consume: impl FnMut(R) -> bool,
+) {
+    use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+    use std::sync::{Condvar, Mutex};
+
+    let workers = std::thread::available_parallelism().map_or(2, |n| n.get()).clamp(1, 8);
+    let next = AtomicUsize::new(0);
+    let stop = AtomicBool::new(false);
+    let consumed = (Mutex::new(0usize), Condvar::new());
+    std::thread::scope(|scope| {
+        let (tx, rx) = std::sync::mpsc::sync_channel::<(usize, R)>(WINDOW);
+        for _ in 0..workers {
+            let tx = tx.clone();
+            let (next, stop, consumed, prepare) = (&next, &stop, &consumed, &prepare);
+            scope.spawn(move || loop {
+                let i = next.fetch_add(1, Ordering::Relaxed);
+                if i >= items.len() {
+                    break;
+                }
+                {
+                    let mut done = consumed.0.lock().unwrap_or_else(|e| e.into_inner());
+                    while i >= *done + WINDOW && !stop.load(Ordering::Relaxed) {
+                        done = consumed.1.wait(done).unwrap_or_else(|e| e.into_inner());
+                    }
+                }
+                if stop.load(Ordering::Relaxed) || tx.send((i, prepare(&items[i]))).is_err() {
+                    break;
+                }
+            });
+        }
+        drop(tx);
+        let mut waiting = std::collections::BTreeMap::new();
+        let mut expected = 0;
+        'receive: for (i, r) in &rx {
+            waiting.insert(i, r);
+            while let Some(r) = waiting.remove(&expected) {
+                expected += 1;
+                let go_on = consume(r);
+                *consumed.0.lock().unwrap_or_else(|e| e.into_inner()) = expected;
+                consumed.1.notify_all();
+                if !go_on {
+                    break 'receive;
+                }
+            }
+        }
+        stop.store(true, Ordering::Relaxed);
+        consumed.1.notify_all();
+        drop(rx);
+    });
 }
 
 impl IngestReport {
@@ -221,9 +285,11 @@ pub fn reanalyze(store: &Store, analyzer: &Analyzer) -> Result<ReanalyzeReport, 
     for &addr in &addresses {
         let a = store.article_at(&searcher, addr)?;
         let h = simhash::simhash(if a.text.trim().is_empty() { &a.title } else { &a.text });
-        light.push((a.published_at.map(|t| t.timestamp()), a.ingested_at, a.id, h, addr));
+        // Among equal dates the article not yet marked as a copy, then the one ingested
+        // first, is taken for the original: the arrival order decided at ingest stands.
+        let tie = (a.duplicate_of.is_some(), a.ingested_at);
+        light.push((a.published_at.map(|t| t.timestamp()), tie, a.id, h, addr));
     }
-    // Publication order; among equal dates, what arrived first is the original.
     light.sort_by(|x, y| (x.0.is_none(), x.0, x.1, &x.2).cmp(&(y.0.is_none(), y.0, y.1, &y.2)));
     let mut register = Register::default();
     let by_id: std::collections::HashMap<&str, tantivy::DocAddress> =
@@ -257,4 +323,43 @@ pub fn reanalyze(store: &Store, analyzer: &Analyzer) -> Result<ReanalyzeReport, 
     store.reload()?;
     report.elapsed = started.elapsed();
     Ok(report)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parallel_results_arrive_in_input_order() {
+        let items: Vec<u64> = (0..500).collect();
+        let mut seen = Vec::new();
+        in_order_parallel(
+            &items,
+            |&i| {
+                // Uneven work, so workers finish out of order.
+                std::thread::sleep(Duration::from_micros((i * 7919) % 300));
+                i * 2
+            },
+            |r| {
+                seen.push(r);
+                true
+            },
+        );
+        assert_eq!(seen, items.iter().map(|i| i * 2).collect::<Vec<_>>());
+    }
+
+    #[test]
+    fn the_consumer_can_stop_early() {
+        let items: Vec<u32> = (0..10_000).collect();
+        let mut n = 0;
+        in_order_parallel(
+            &items,
+            |&i| i,
+            |_| {
+                n += 1;
+                n < 10
+            },
+        );
+        assert_eq!(n, 10);
+    }
 }
