@@ -1,10 +1,13 @@
 //! Analysis: what an article is about, computed from its clean text.
 //!
 //! * [`topics`]: topic tags from a taxonomy of weighted terms, with the matched terms;
-//! * keywords: the top terms by TF-IDF, IDF from the indexed corpus when it is large enough
-//!   (see [`DocFreq`]), else from jieba's bundled IDF table;
+//! * keywords: the top terms by TF-IDF, ranked with jieba's bundled IDF table, or re-ranked
+//!   with the indexed corpus's own IDF once it is large enough (see [`DocFreq`]);
 //! * entities: organisations, people, places and products, from a shipped gazetteer with
 //!   aliases (`阿里`/`Alibaba` → `阿里巴巴`) plus jieba's part-of-speech tags;
+//!
+//! Keywords and tagged names share one jieba tagging pass ([`Candidates`]); the index's
+//! segmentation is a second one (see ARCHITECTURE.md on why they are not merged yet).
 //! * a lead summary of one to three whole sentences;
 //! * a 64-bit SimHash of the text for near-duplicate detection (see [`simhash`]).
 //!
@@ -21,7 +24,7 @@ use std::sync::LazyLock;
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
 use serde::{Deserialize, Serialize};
 
-use crate::segment::{self, Mode};
+use crate::segment;
 pub use topics::{Taxonomy, TaxonomyError, TopicMatch};
 
 /// Keywords kept per article.
@@ -99,10 +102,12 @@ impl Analyzer {
     }
 
     pub fn analyze(&self, title: &str, text: &str, corpus: &dyn DocFreq) -> Analysis {
+        let candidates = Candidates::new(title, text);
+        let lower = (title.to_lowercase(), text.to_lowercase());
         Analysis {
-            keywords: keywords(title, text, corpus),
-            topics: self.taxonomy.classify(title, text),
-            entities: entities(title, text),
+            keywords: keywords_from(&candidates, corpus),
+            topics: self.taxonomy.classify_lowercase(&lower.0, &lower.1),
+            entities: entities_from(title, text, &lower, &candidates),
             summary: summary(text),
             simhash: simhash::simhash(if text.trim().is_empty() { title } else { text }),
         }
@@ -130,47 +135,55 @@ fn is_keyword_candidate(word: &str) -> bool {
     has_alpha && (if has_han { chars >= 2 } else { chars >= 3 }) && !STOP_WORDS.contains(word)
 }
 
-/// Top terms by TF-IDF over title (counted twice) and text.
-pub fn keywords(title: &str, text: &str, corpus: &dyn DocFreq) -> Vec<Keyword> {
-    let n = corpus.num_docs();
-    if n < MIN_CORPUS_FOR_IDF {
-        return jieba_keywords(title, text);
-    }
-    let mut tf: HashMap<String, f64> = HashMap::new();
-    let mut total = 0.0;
-    for (source, weight) in [(title, 2.0), (text, 1.0)] {
-        segment::segment(source, Mode::Query, |p| {
-            let word = source[p.from..p.to].to_lowercase();
-            if is_keyword_candidate(&word) {
-                *tf.entry(word).or_default() += weight;
-            }
-            total += weight;
-        });
-    }
-    let mut scored: Vec<Keyword> = tf
-        .into_iter()
-        .map(|(term, count)| {
-            let idf = ((n as f64 + 1.0) / (corpus.doc_freq(&term) as f64 + 1.0)).ln() + 1.0;
-            let score = count / total.max(1.0) * idf;
-            Keyword { term, score }
-        })
-        .collect();
-    rank_keywords(&mut scored);
-    scored
-}
+/// Candidate words considered for keywords and part-of-speech entities.
+const CANDIDATES: usize = 60;
 
 static TFIDF: LazyLock<jieba_rs::TfIdf> = LazyLock::new(jieba_rs::TfIdf::default);
 
-fn jieba_keywords(title: &str, text: &str) -> Vec<Keyword> {
-    use jieba_rs::KeywordExtract;
-    let doc = format!("{title}\n{title}\n{text}");
-    let mut scored: Vec<Keyword> = TFIDF
-        .extract_keywords(segment::jieba(), &doc, KEYWORDS * 3, Vec::new())
-        .into_iter()
-        .map(|k| Keyword { term: k.keyword.to_lowercase(), score: k.weight })
-        .filter(|k| is_keyword_candidate(&k.term))
-        .collect();
-    scored.dedup_by(|a, b| a.term == b.term);
+/// The one tagging pass of the analysis: the document's words ranked by TF-IDF with jieba's
+/// bundled IDF, each with its part-of-speech tag. Keywords and tagged names both come from it.
+pub struct Candidates {
+    /// Title twice, then the text: what term frequencies are counted over.
+    doc: String,
+    words: Vec<jieba_rs::Keyword>,
+}
+
+impl Candidates {
+    pub fn new(title: &str, text: &str) -> Candidates {
+        use jieba_rs::KeywordExtract;
+        let doc = format!("{title}\n{title}\n{text}");
+        let words = TFIDF.extract_keywords(segment::jieba(), &doc, CANDIDATES, Vec::new());
+        Candidates { doc, words }
+    }
+}
+
+/// Top terms by TF-IDF over title (counted twice) and text.
+pub fn keywords(title: &str, text: &str, corpus: &dyn DocFreq) -> Vec<Keyword> {
+    keywords_from(&Candidates::new(title, text), corpus)
+}
+
+/// Keywords from the candidates: jieba's own ranking for a small corpus; for one of at least
+/// [`MIN_CORPUS_FOR_IDF`] articles, the candidates re-ranked with the corpus's IDF.
+pub fn keywords_from(c: &Candidates, corpus: &dyn DocFreq) -> Vec<Keyword> {
+    let n = corpus.num_docs();
+    let mut best: HashMap<String, f64> = HashMap::new();
+    let doc_lower = if n >= MIN_CORPUS_FOR_IDF { c.doc.to_lowercase() } else { String::new() };
+    let total_chars = doc_lower.chars().count().max(1) as f64;
+    for w in &c.words {
+        let term = w.keyword.to_lowercase();
+        if !is_keyword_candidate(&term) {
+            continue;
+        }
+        let score = if n >= MIN_CORPUS_FOR_IDF {
+            let tf = doc_lower.matches(term.as_str()).count() as f64 / total_chars;
+            tf * (((n as f64 + 1.0) / (corpus.doc_freq(&term) as f64 + 1.0)).ln() + 1.0) * 1000.0
+        } else {
+            w.weight
+        };
+        let slot = best.entry(term).or_insert(0.0);
+        *slot = slot.max(score);
+    }
+    let mut scored: Vec<Keyword> = best.into_iter().map(|(term, score)| Keyword { term, score }).collect();
     rank_keywords(&mut scored);
     scored
 }
@@ -219,37 +232,43 @@ static GAZETTEER: LazyLock<Gazetteer> = LazyLock::new(|| {
     Gazetteer { entries: out, bounded, matcher, canonical }
 });
 
-/// Entities of the title and text: gazetteer names (canonical form) and, for names jieba tags
-/// as a person (`nr`), place (`ns`) or organisation (`nt`), those seen at least twice.
+/// Entities of the title and text: gazetteer names (canonical form) and, for names jieba
+/// tags as a person (`nr`), place (`ns`) or organisation (`nt`), those seen at least twice.
 pub fn entities(title: &str, text: &str) -> Vec<Entity> {
+    let lower = (title.to_lowercase(), text.to_lowercase());
+    entities_from(title, text, &lower, &Candidates::new(title, text))
+}
+
+/// [`entities`], with the tagged names taken from the candidates' single tagging pass.
+/// `lower` is the lower-cased title and text.
+pub fn entities_from(title: &str, text: &str, lower: &(String, String), c: &Candidates) -> Vec<Entity> {
     let g = &*GAZETTEER;
     let mut counts: HashMap<(String, EntityKind), u32> = HashMap::new();
-    for source in [title, text] {
-        let lower = source.to_lowercase();
-        for m in g.matcher.find_iter(&lower) {
+    for lower in [&lower.0, &lower.1] {
+        for m in g.matcher.find_iter(lower) {
             let p = m.pattern().as_usize();
-            if g.bounded[p] && !word_bounded(&lower, m.start(), m.end()) {
+            if g.bounded[p] && !word_bounded(lower, m.start(), m.end()) {
                 continue;
             }
             *counts.entry(g.entries[p].clone()).or_default() += 1;
         }
     }
-    let mut tagged: HashMap<(String, EntityKind), u32> = HashMap::new();
-    for source in [title, text] {
-        for tag in segment::jieba().tag(source, true) {
-            let kind = match tag.tag {
-                "nr" => EntityKind::Person,
-                "ns" => EntityKind::Place,
-                "nt" => EntityKind::Org,
-                _ => continue,
-            };
-            if tag.word.chars().count() < 2 || g.canonical.contains_key(&tag.word.to_lowercase()) {
-                continue;
-            }
-            *tagged.entry((tag.word.to_string(), kind)).or_default() += 1;
+    for w in &c.words {
+        let kind = match w.tag.as_str() {
+            "nr" => EntityKind::Person,
+            "ns" => EntityKind::Place,
+            "nt" => EntityKind::Org,
+            _ => continue,
+        };
+        if w.keyword.chars().count() < 2 || g.canonical.contains_key(&w.keyword.to_lowercase()) {
+            continue;
+        }
+        let seen =
+            (title.matches(w.keyword.as_str()).count() + text.matches(w.keyword.as_str()).count()) as u32;
+        if seen >= 2 {
+            counts.insert((w.keyword.clone(), kind), seen);
         }
     }
-    counts.extend(tagged.into_iter().filter(|(_, c)| *c >= 2));
     let mut out: Vec<Entity> =
         counts.into_iter().map(|((text, kind), count)| Entity { text, kind, count }).collect();
     out.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| a.text.cmp(&b.text)));

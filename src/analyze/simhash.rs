@@ -20,31 +20,50 @@ pub const CANDIDATE_BITS: u32 = 12;
 /// Share of the shorter text's shingles found in the longer one that confirms a candidate.
 pub const MIN_CONTAINMENT: f64 = 0.75;
 
-fn normalized(text: &str) -> Vec<char> {
-    text.chars().filter(|c| c.is_alphanumeric()).flat_map(char::to_lowercase).collect()
+/// Lower-cased letters and digits of `text`, and the byte offset where each character starts
+/// (plus the end), so shingles are hashed as slices without building strings.
+fn normalized(text: &str) -> (String, Vec<usize>) {
+    let mut norm = String::with_capacity(text.len());
+    let mut starts = Vec::with_capacity(text.len() / 2);
+    for c in text.chars().filter(|c| c.is_alphanumeric()) {
+        for l in c.to_lowercase() {
+            starts.push(norm.len());
+            norm.push(l);
+        }
+    }
+    starts.push(norm.len());
+    (norm, starts)
 }
 
-/// Hashes of the text's shingles (a text shorter than a shingle is one shingle).
-pub fn shingles(text: &str) -> HashSet<u64> {
-    let chars = normalized(text);
-    let mut buf = String::new();
-    let mut hash = |w: &[char]| {
-        buf.clear();
-        buf.extend(w);
-        xxh3_64(buf.as_bytes())
+/// Hashes of the text's distinct shingles, sorted (a text shorter than a shingle is one shingle).
+fn shingle_hashes(text: &str) -> Vec<u64> {
+    let (norm, starts) = normalized(text);
+    let chars = starts.len() - 1;
+    let mut out: Vec<u64> = if chars == 0 {
+        Vec::new()
+    } else if chars <= SHINGLE_CHARS {
+        vec![xxh3_64(norm.as_bytes())]
+    } else {
+        (0..=chars - SHINGLE_CHARS)
+            .map(|i| xxh3_64(&norm.as_bytes()[starts[i]..starts[i + SHINGLE_CHARS]]))
+            .collect()
     };
-    if chars.len() <= SHINGLE_CHARS {
-        return if chars.is_empty() { HashSet::new() } else { HashSet::from([hash(&chars)]) };
-    }
-    chars.windows(SHINGLE_CHARS).map(hash).collect()
+    out.sort_unstable();
+    out.dedup();
+    out
+}
+
+/// Hashes of the text's shingles.
+pub fn shingles(text: &str) -> HashSet<u64> {
+    shingle_hashes(text).into_iter().collect()
 }
 
 /// The SimHash of `text`'s shingles.
 pub fn simhash(text: &str) -> u64 {
     let mut votes = [0i32; 64];
-    for h in shingles(text) {
+    for h in shingle_hashes(text) {
         for (bit, vote) in votes.iter_mut().enumerate() {
-            *vote += if h >> bit & 1 == 1 { 1 } else { -1 };
+            *vote += ((h >> bit) & 1) as i32 * 2 - 1;
         }
     }
     votes.iter().enumerate().filter(|(_, &v)| v > 0).fold(0, |acc, (bit, _)| acc | 1 << bit)

@@ -81,13 +81,17 @@ pub struct Label {
 #[serde(untagged)]
 pub enum TermDef {
     Plain(String),
-    Full {
-        term: String,
-        #[serde(default = "unit_weight")]
-        weight: f64,
-        #[serde(default)]
-        aliases: Vec<String>,
-    },
+    Full(FullTerm),
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct FullTerm {
+    pub term: String,
+    #[serde(default = "unit_weight")]
+    pub weight: f64,
+    #[serde(default)]
+    pub aliases: Vec<String>,
 }
 
 fn unit_weight() -> f64 {
@@ -161,14 +165,17 @@ impl Taxonomy {
 
     /// The topics of an article, best first.
     pub fn classify(&self, title: &str, text: &str) -> Vec<TopicMatch> {
-        let body_chars = text.chars().count().max(1) as f64;
+        self.classify_lowercase(&title.to_lowercase(), &text.to_lowercase())
+    }
+
+    /// [`Taxonomy::classify`] of an already lower-cased title and text.
+    pub fn classify_lowercase(&self, title_lower: &str, text_lower: &str) -> Vec<TopicMatch> {
+        let body_chars = text_lower.chars().count().max(1) as f64;
         let density = (DENSITY_CHARS / body_chars).sqrt().min(1.0);
-        let title_lower = title.to_lowercase();
-        let text_lower = text.to_lowercase();
         let mut out = Vec::new();
         for topic in &self.topics {
-            let in_title = topic.count(&title_lower);
-            let in_body = topic.count(&text_lower);
+            let in_title = topic.count(title_lower);
+            let in_body = topic.count(text_lower);
             let mut evidence: BTreeMap<usize, f64> = BTreeMap::new();
             for (term, _) in topic.terms.iter().enumerate() {
                 let t = if in_title[term] > 0 { TITLE_WEIGHT } else { 0.0 };
@@ -236,7 +243,7 @@ fn compile(def: TopicDef) -> Result<Topic, String> {
     let mut pattern_term = Vec::new();
     let entries = def.terms.into_iter().map(|t| match t {
         TermDef::Plain(term) => (term, 1.0, Vec::new()),
-        TermDef::Full { term, weight, aliases } => (term, weight, aliases),
+        TermDef::Full(FullTerm { term, weight, aliases }) => (term, weight, aliases),
     });
     let negatives = def.negative.into_iter().map(|n| (n, -1.0, Vec::new()));
     for (term, weight, aliases) in entries.chain(negatives) {
@@ -337,5 +344,8 @@ mod tests {
         assert_eq!(Taxonomy::from_yaml(only, "x.yaml").unwrap().topics().count(), 1);
         let bad = Taxonomy::from_yaml("topics: [{id: q}]", "bad.yaml").err().unwrap().to_string();
         assert!(bad.starts_with("bad.yaml: invalid taxonomy"), "{bad}");
+        // A misspelt key is an error, not a silent default weight.
+        let typo = "topics:\n  - id: q\n    label: {zh: 量子, en: Q}\n    terms: [{term: 量子, wieght: 3}]\n";
+        assert!(Taxonomy::from_yaml(typo, "t.yaml").is_err());
     }
 }
