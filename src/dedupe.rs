@@ -74,7 +74,9 @@ impl Register {
                     continue;
                 }
             }
-            let better = best.is_none_or(|(b, bd)| (e.published, d) < (b.published, bd));
+            // Earliest first; an undated candidate ranks after every dated one.
+            let rank = |x: &Entry, dist: u32| (x.published.is_none(), x.published, dist);
+            let better = best.is_none_or(|(b, bd)| rank(e, d) < rank(b, bd));
             if better
                 && simhash::is_near_duplicate(e.simhash, probe.simhash, || {
                     Some((text_of(&e.id)?, probe.text.to_string()))

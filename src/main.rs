@@ -24,9 +24,10 @@ Exit codes:
   2  error, or an ingest in which some sources failed (the rest went in)
 
 Environment:
-  NEWSDESK_INDEX  index folder (same as --index; default ./index)
-  RUST_LOG        log filter, e.g. RUST_LOG=newsdesk=debug (same idea as -v)
-  NO_COLOR        set to anything to turn colour off";
+  NEWSDESK_INDEX     index folder (same as --index; default ./index)
+  NEWSDESK_TAXONOMY  topic taxonomy file (same as --taxonomy)
+  RUST_LOG           log filter, e.g. RUST_LOG=newsdesk=debug (same idea as -v)
+  NO_COLOR           set to anything to turn colour off";
 
 /// Ingest news articles (Markdown/HTML with front matter) into a Chinese-aware full-text index,
 /// then search, show, count and export them.
@@ -81,7 +82,10 @@ Query syntax:
   微信 OR 支付宝         either word
   反垄断 NOT 美国        exclude a word (also: -美国)
   \"外链 屏蔽\"           an exact phrase
-  title:微信             a field: title, text, author, source, category, tag, lang, id, url
+  title:微信             a field: title, text, author, source, category, tag, lang, id, url,
+                         topic, entity, keyword, duplicate_of
+  topic:antitrust        articles with a topic (ids: `newsdesk topics`)
+  entity:alibaba         articles naming an entity, by any of its names
   category:\"IT 之家\"     a value with spaces, quoted
 
 Examples:
@@ -649,7 +653,7 @@ fn print_article(out: &mut impl Write, a: &Article, style: Style) -> std::io::Re
 fn sparkline(values: &[u64]) -> String {
     const BARS: [char; 8] = ['▁', '▂', '▃', '▄', '▅', '▆', '▇', '█'];
     let max = values.iter().copied().max().unwrap_or(0).max(1);
-    values.iter().map(|&v| if v == 0 { ' ' } else { BARS[((v * 7).div_ceil(max)) as usize] }).collect()
+    values.iter().map(|&v| if v == 0 { ' ' } else { BARS[((v - 1) * 7 / max.max(1)) as usize] }).collect()
 }
 
 fn print_topics(out: &mut impl Write, topics: &[stats::TopicStat]) -> std::io::Result<()> {

@@ -6,7 +6,10 @@
 //! index holds words and the words inside them, so `支付` finds `支付宝`. Titles weigh
 //! [`TITLE_BOOST`] times the body.
 //!
-//! Not here: output formatting (the CLI's), analysis-based filters (topics, entities).
+//! Filters narrow any query: category, author, a publication-date range, topics (any of),
+//! an entity (by any of its names), and `dedupe` (leave out repeats of earlier articles).
+//!
+//! Not here: output formatting (the CLI's).
 
 use std::ops::Bound;
 use std::time::Instant;

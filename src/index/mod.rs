@@ -74,6 +74,8 @@ pub enum IndexError {
     Incompatible { path: PathBuf, found: String, expected: u32 },
     #[error("{path}: {message}")]
     Io { path: PathBuf, message: String },
+    #[error("{0}")]
+    UserDict(String),
     #[error("index {path}: {error}")]
     Tantivy { path: PathBuf, error: tantivy::TantivyError },
     #[error("index {path}: stored record of {id} is unreadable: {message}")]
@@ -258,7 +260,7 @@ impl Store {
         if dict.exists() {
             let text = std::fs::read_to_string(&dict).map_err(|e| io_error(&dict, e))?;
             crate::segment::install_user_dict(&text, &dict.display().to_string())
-                .map_err(|e| io_error(&dict, e))?;
+                .map_err(|e| IndexError::UserDict(e.to_string()))?;
         }
         index.tokenizers().register(TEXT_TOKENIZER, segment::analyzer(Mode::Index));
         index.tokenizers().register(KEYWORD_TOKENIZER, keyword_analyzer());
@@ -421,7 +423,7 @@ impl DocFreq for IndexDocFreq {
 /// Installs `text` as the user dictionary of the index at `dir` (creating the folder), before
 /// the index is opened. Returns whether it differs from the one the index had.
 pub fn install_user_dict(dir: &Path, text: &str, origin: &str) -> Result<bool, IndexError> {
-    crate::segment::parse_user_dict(text, origin).map_err(|e| io_error(Path::new(origin), e))?;
+    crate::segment::parse_user_dict(text, origin).map_err(|e| IndexError::UserDict(e.to_string()))?;
     std::fs::create_dir_all(dir).map_err(|e| io_error(dir, e))?;
     let target = dir.join(USER_DICT_FILE);
     let previous = std::fs::read_to_string(&target).ok();
