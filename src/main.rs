@@ -250,6 +250,22 @@ fn main() -> ExitCode {
     }
 }
 
+/// Writes `value` to stdout as pretty JSON when `json`, else as text by `human`.
+fn emit<T: serde::Serialize>(
+    json: bool,
+    value: &T,
+    human: impl FnOnce(&mut std::io::StdoutLock<'static>) -> std::io::Result<()>,
+) -> Result<()> {
+    let mut out = std::io::stdout().lock();
+    if json {
+        serde_json::to_writer_pretty(&mut out, value)?;
+        writeln!(out)?;
+    } else {
+        human(&mut out)?;
+    }
+    Ok(())
+}
+
 fn is_broken_pipe(e: &anyhow::Error) -> bool {
     e.chain().any(|cause| {
         let kind = cause
@@ -300,13 +316,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
             let since = since.as_deref().map(|s| date_bound(s, zone, false, "since")).transpose()?;
             let until = until.as_deref().map(|s| date_bound(s, zone, true, "until")).transpose()?;
             let topics = stats::topic_stats(&store, analyzer.taxonomy(), since, until)?;
-            let mut out = std::io::stdout().lock();
-            if json {
-                serde_json::to_writer_pretty(&mut out, &topics)?;
-                writeln!(out)?;
-            } else {
-                print_topics(&mut out, &topics)?;
-            }
+            emit(json, &topics, |out| print_topics(out, &topics))?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Reanalyze => {
@@ -329,25 +339,13 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 eprintln!("no article with id {id} in {}", index.display());
                 return Ok(ExitCode::from(1));
             };
-            let mut out = std::io::stdout().lock();
-            if json {
-                serde_json::to_writer_pretty(&mut out, &article)?;
-                writeln!(out)?;
-            } else {
-                print_article(&mut out, &article, style)?;
-            }
+            emit(json, &article, |out| print_article(out, &article, style))?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Stats { json } => {
             let store = Store::open(&index)?;
             let s = stats::stats(&store)?;
-            let mut out = std::io::stdout().lock();
-            if json {
-                serde_json::to_writer_pretty(&mut out, &s)?;
-                writeln!(out)?;
-            } else {
-                print_stats(&mut out, &s)?;
-            }
+            emit(json, &s, |out| print_stats(out, &s))?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Export { format, query, out, dedupe } => {
@@ -460,9 +458,7 @@ fn run_ingest(index: &std::path::Path, args: IngestArgs, analyzer: &Analyzer) ->
         report.duplicates
     );
     if args.json {
-        let mut out = std::io::stdout().lock();
-        serde_json::to_writer_pretty(&mut out, &report)?;
-        writeln!(out)?;
+        emit(true, &report, |_| Ok(()))?;
     }
     Ok(if report.failed > 0 { ExitCode::from(2) } else { ExitCode::SUCCESS })
 }
@@ -493,13 +489,7 @@ fn run_search(index: &std::path::Path, args: SearchArgs, style: Style) -> Result
         dedupe: args.dedupe,
     };
     let results = search::search(&store, &req)?;
-    let mut out = std::io::stdout().lock();
-    if args.json {
-        serde_json::to_writer_pretty(&mut out, &results)?;
-        writeln!(out)?;
-    } else {
-        print_results(&mut out, &results, args.offset, style)?;
-    }
+    emit(args.json, &results, |out| print_results(out, &results, args.offset, style))?;
     if results.total == 0 {
         if !args.json {
             eprintln!("no articles match {:?}", results.query);
