@@ -82,10 +82,18 @@ impl Article {
     /// A digest of everything the source determines (all but `ingested_at`), used to tell an
     /// unchanged article from an updated one on re-ingest.
     pub fn fingerprint(&self) -> String {
-        let mut copy = self.clone();
-        copy.ingested_at = DateTime::<Utc>::UNIX_EPOCH;
-        let json = serde_json::to_vec(&copy).expect("an article always serializes");
-        sha256_hex(&json)
+        self.record_and_fingerprint().1
+    }
+
+    /// The record as stored (JSON) and its [`Article::fingerprint`], from one serialization:
+    /// the fingerprint hashes the JSON without its `ingested_at` member.
+    pub fn record_and_fingerprint(&self) -> (String, String) {
+        let json = serde_json::to_string(self).expect("an article always serializes");
+        let member = format!("\"ingested_at\":\"{}\",", format_utc(&self.ingested_at));
+        let without = json.replacen(&member, "", 1);
+        debug_assert_ne!(without.len(), json.len(), "ingested_at is serialized as expected");
+        let fingerprint = sha256_hex(without.as_bytes());
+        (json, fingerprint)
     }
 
     /// The publication name used for per-source statistics and in search output: the author
@@ -180,6 +188,19 @@ mod tests {
         assert_eq!(a, b);
         assert_eq!(a.len(), 16);
         assert_ne!(article_id(None, &file("/x/a.md")), article_id(None, &file("/y/b.md")));
+    }
+
+    #[test]
+    fn fingerprint_ignores_only_the_ingest_time() {
+        let json = r#"{"schema":2,"id":"0123456789abcdef","title":"t","author":null,"published_at":null,"categories":[],"tags":[],"source":{"kind":"file","location":"/a.md"},"url":null,"lang":"zh","text":"x","images":[],"lead_image":null,"content_hash":"sha256:00","ingested_at":"2021-01-01T00:00:00Z","extra":{},"keywords":[],"topics":[],"entities":[],"summary":"","simhash":"0000000000000000","duplicate_of":null}"#;
+        let a: Article = serde_json::from_str(json).unwrap();
+        let mut later = a.clone();
+        later.ingested_at = DateTime::<Utc>::UNIX_EPOCH;
+        assert_eq!(a.fingerprint(), later.fingerprint());
+        let mut edited = a.clone();
+        edited.text = "y".into();
+        assert_ne!(a.fingerprint(), edited.fingerprint());
+        assert_eq!(a.record_and_fingerprint().0, json);
     }
 
     #[test]

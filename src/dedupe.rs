@@ -62,31 +62,32 @@ impl Register {
     /// The earlier article `probe` repeats, if any. `text_of` fetches a candidate's text when
     /// the fingerprints alone do not decide.
     pub fn find(&self, probe: Probe<'_>, mut text_of: impl FnMut(&str) -> Option<String>) -> Option<String> {
-        let mut best: Option<(&Entry, u32)> = None;
-        for e in &self.entries {
-            let d = simhash::distance(e.simhash, probe.simhash);
-            if d > simhash::CANDIDATE_BITS || e.id == probe.id || e.duplicate_of.as_deref() == Some(probe.id)
-            {
-                continue;
+        let mut candidates: Vec<(&Entry, u32)> = self
+            .entries
+            .iter()
+            .map(|e| (e, simhash::distance(e.simhash, probe.simhash)))
+            .filter(|&(e, d)| {
+                d <= simhash::CANDIDATE_BITS
+                    && e.id != probe.id
+                    && e.duplicate_of.as_deref() != Some(probe.id)
+                    && !matches!((e.published, probe.published), (Some(theirs), Some(ours)) if theirs > ours)
+            })
+            .collect();
+        // Candidates that need no confirmation first, then the earliest (an undated one after
+        // every dated one), then the closest: the first confirmed candidate decides (its root
+        // is the original), so texts are fetched for few of them.
+        candidates.sort_by_key(|&(e, d)| (d > simhash::NEAR_BITS, e.published.is_none(), e.published, d));
+        let mut probe_shingles = None;
+        let original = candidates.into_iter().find(|&(e, d)| {
+            if d <= simhash::NEAR_BITS {
+                return true;
             }
-            if let (Some(theirs), Some(ours)) = (e.published, probe.published) {
-                if theirs > ours {
-                    continue;
-                }
-            }
-            // Earliest first; an undated candidate ranks after every dated one.
-            let rank = |x: &Entry, dist: u32| (x.published.is_none(), x.published, dist);
-            let better = best.is_none_or(|(b, bd)| rank(e, d) < rank(b, bd));
-            if better
-                && simhash::is_near_duplicate(e.simhash, probe.simhash, || {
-                    Some((text_of(&e.id)?, probe.text.to_string()))
-                })
-            {
-                best = Some((e, d));
-            }
-        }
+            let Some(text) = text_of(&e.id) else { return false };
+            let ours = probe_shingles.get_or_insert_with(|| simhash::shingles(probe.text));
+            simhash::containment(ours, &simhash::shingles(&text)) >= simhash::MIN_CONTAINMENT
+        });
         // A chain of copies points at its root.
-        best.map(|(e, _)| e.duplicate_of.clone().unwrap_or_else(|| e.id.clone()))
+        original.map(|(e, _)| e.duplicate_of.clone().unwrap_or_else(|| e.id.clone()))
     }
 }
 

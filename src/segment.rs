@@ -122,12 +122,60 @@ pub fn is_han(c: char) -> bool {
 }
 
 /// Cuts `text` into pieces, calling `emit` for each in order of position.
-pub fn segment(text: &str, mode: Mode, mut emit: impl FnMut(Piece)) {
+pub fn segment(text: &str, mode: Mode, emit: impl FnMut(Piece)) {
+    let words = jieba().cut(text, false).into_iter().map(|t| (t.byte_start, t.byte_end));
+    pieces_of_words(text, words, mode, emit);
+}
+
+/// The part-of-speech classes analysis uses (jieba's `nr`, `ns`, `nt`; everything else).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Pos {
+    Person,
+    Place,
+    Org,
+    Other,
+}
+
+/// A word of a tagging pass: byte range in the text and its part of speech.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TaggedWord {
+    pub from: usize,
+    pub to: usize,
+    pub pos: Pos,
+}
+
+/// One jieba pass that yields the words (cut exactly as [`segment`] cuts them: same
+/// dictionary, HMM off) with their part-of-speech tags, for the analysis.
+pub fn tag_words(text: &str) -> Vec<TaggedWord> {
+    let base = text.as_ptr() as usize;
+    jieba()
+        .tag(text, false)
+        .into_iter()
+        .map(|t| {
+            // jieba hands out slices of the input, so the offset is where the slice starts.
+            let from = t.word.as_ptr() as usize - base;
+            let pos = match t.tag {
+                "nr" => Pos::Person,
+                "ns" => Pos::Place,
+                "nt" => Pos::Org,
+                _ => Pos::Other,
+            };
+            TaggedWord { from, to: from + t.word.len(), pos }
+        })
+        .collect()
+}
+
+/// The pieces of `text` given its words (byte ranges, in order, as jieba cut them).
+fn pieces_of_words(
+    text: &str,
+    words: impl IntoIterator<Item = (usize, usize)>,
+    mode: Mode,
+    mut emit: impl FnMut(Piece),
+) {
     let jieba = jieba();
     let mut position = 0usize;
-    for token in jieba.cut(text, false) {
-        let word = token.word;
-        let base = token.byte_start;
+    for (base, end) in words {
+        let word = &text[base..end];
         if !word.chars().any(char::is_alphanumeric) {
             continue;
         }
@@ -168,7 +216,7 @@ pub fn segment(text: &str, mode: Mode, mut emit: impl FnMut(Piece)) {
                 }
             }
         }
-        emit(Piece { from: base, to: token.byte_end, position });
+        emit(Piece { from: base, to: end, position });
         position += 1;
     }
 }
@@ -301,6 +349,16 @@ mod tests {
         assert_eq!(entries[1], ("互联互通".to_string(), None, None));
         let err = parse_user_dict("好词 many\n", "d.txt").unwrap_err().to_string();
         assert!(err.starts_with("d.txt, line 1: frequency \"many\""), "{err}");
+    }
+
+    #[test]
+    fn the_tagging_pass_cuts_like_the_tokenizer() {
+        let text = "微信robots.txt意外向国外搜索引擎开放，支付宝与云闪付互联互通。Regulators are RUNNING.";
+        let tagged: Vec<(usize, usize)> = tag_words(text).iter().map(|w| (w.from, w.to)).collect();
+        let cut: Vec<(usize, usize)> =
+            jieba().cut(text, false).iter().map(|t| (t.byte_start, t.byte_end)).collect();
+        assert_eq!(tagged, cut);
+        assert!(tag_words("北京").iter().any(|w| w.pos == Pos::Place));
     }
 
     #[test]

@@ -6,8 +6,9 @@
 //! * entities: organisations, people, places and products, from a shipped gazetteer with
 //!   aliases (`阿里`/`Alibaba` → `阿里巴巴`) plus jieba's part-of-speech tags;
 //!
-//! Keywords and tagged names share one jieba tagging pass ([`Candidates`]); the index's
-//! segmentation is a second one (see ARCHITECTURE.md on why they are not merged yet).
+//! Keywords and tagged names share one jieba pass ([`Candidates`]). The index cuts the text
+//! again with its own tokenizer: handing tantivy pre-tokenized text was measured slower (see
+//! ARCHITECTURE.md, "Segmenting each article once").
 //! * a lead summary of one to three whole sentences;
 //! * a 64-bit SimHash of the text for near-duplicate detection (see [`simhash`]).
 //!
@@ -135,25 +136,47 @@ fn is_keyword_candidate(word: &str) -> bool {
     has_alpha && (if has_han { chars >= 2 } else { chars >= 3 }) && !STOP_WORDS.contains(word)
 }
 
-/// Candidate words considered for keywords and part-of-speech entities.
-const CANDIDATES: usize = 60;
-
 static TFIDF: LazyLock<jieba_rs::TfIdf> = LazyLock::new(jieba_rs::TfIdf::default);
 
-/// The one tagging pass of the analysis: the document's words ranked by TF-IDF with jieba's
-/// bundled IDF, each with its part-of-speech tag. Keywords and tagged names both come from it.
+/// The one jieba pass of the analysis: the title's and text's words with their parts of
+/// speech. Keywords and tagged names both come from it.
 pub struct Candidates {
-    /// Title twice, then the text: what term frequencies are counted over.
-    doc: String,
-    words: Vec<jieba_rs::Keyword>,
+    /// Lower-cased candidate keyword → occurrences (title counted twice).
+    counts: HashMap<String, u32>,
+    total: u32,
+    /// Words tagged as a person, place or organisation, as written.
+    names: Vec<(String, EntityKind)>,
 }
 
 impl Candidates {
     pub fn new(title: &str, text: &str) -> Candidates {
-        use jieba_rs::KeywordExtract;
-        let doc = format!("{title}\n{title}\n{text}");
-        let words = TFIDF.extract_keywords(segment::jieba(), &doc, CANDIDATES, Vec::new());
-        Candidates { doc, words }
+        let title_words = segment::tag_words(title);
+        let text_words = segment::tag_words(text);
+        let mut counts: HashMap<String, u32> = HashMap::new();
+        let mut names: Vec<(String, EntityKind)> = Vec::new();
+        let mut total = 0;
+        for (source, words, weight) in [(title, &title_words, 2), (text, &text_words, 1)] {
+            for w in words {
+                let word = &source[w.from..w.to];
+                total += weight;
+                let kind = match w.pos {
+                    segment::Pos::Person => Some(EntityKind::Person),
+                    segment::Pos::Place => Some(EntityKind::Place),
+                    segment::Pos::Org => Some(EntityKind::Org),
+                    segment::Pos::Other => None,
+                };
+                if let Some(kind) = kind {
+                    if !names.iter().any(|(n, _)| n == word) {
+                        names.push((word.to_string(), kind));
+                    }
+                }
+                let lower = word.to_lowercase();
+                if is_keyword_candidate(&lower) {
+                    *counts.entry(lower).or_default() += weight;
+                }
+            }
+        }
+        Candidates { counts, total, names }
     }
 }
 
@@ -162,30 +185,71 @@ pub fn keywords(title: &str, text: &str, corpus: &dyn DocFreq) -> Vec<Keyword> {
     keywords_from(&Candidates::new(title, text), corpus)
 }
 
-/// Keywords from the candidates: jieba's own ranking for a small corpus; for one of at least
-/// [`MIN_CORPUS_FOR_IDF`] articles, the candidates re-ranked with the corpus's IDF.
+/// Keywords from the candidates: term frequency times IDF — the corpus's own once the index
+/// holds [`MIN_CORPUS_FOR_IDF`] articles, else jieba's bundled table.
 pub fn keywords_from(c: &Candidates, corpus: &dyn DocFreq) -> Vec<Keyword> {
     let n = corpus.num_docs();
-    let mut best: HashMap<String, f64> = HashMap::new();
-    let doc_lower = if n >= MIN_CORPUS_FOR_IDF { c.doc.to_lowercase() } else { String::new() };
-    let total_chars = doc_lower.chars().count().max(1) as f64;
-    for w in &c.words {
-        let term = w.keyword.to_lowercase();
-        if !is_keyword_candidate(&term) {
-            continue;
-        }
-        let score = if n >= MIN_CORPUS_FOR_IDF {
-            let tf = doc_lower.matches(term.as_str()).count() as f64 / total_chars;
-            tf * (((n as f64 + 1.0) / (corpus.doc_freq(&term) as f64 + 1.0)).ln() + 1.0) * 1000.0
-        } else {
-            w.weight
-        };
-        let slot = best.entry(term).or_insert(0.0);
-        *slot = slot.max(score);
-    }
-    let mut scored: Vec<Keyword> = best.into_iter().map(|(term, score)| Keyword { term, score }).collect();
+    let total = f64::from(c.total.max(1));
+    let mut scored: Vec<Keyword> = if n >= MIN_CORPUS_FOR_IDF {
+        c.counts
+            .iter()
+            .map(|(term, &count)| {
+                let idf = ((n as f64 + 1.0) / (corpus.doc_freq(term) as f64 + 1.0)).ln() + 1.0;
+                Keyword { term: term.clone(), score: f64::from(count) / total * idf }
+            })
+            .collect()
+    } else {
+        jieba_idf(c.counts.keys())
+            .into_iter()
+            .filter_map(|(term, idf)| {
+                let count = *c.counts.get(&term)?;
+                Some(Keyword { score: f64::from(count) / total * idf, term })
+            })
+            .collect()
+    };
     rank_keywords(&mut scored);
     scored
+}
+
+/// IDF of words already looked up in jieba's table (`None`: a word jieba's extractor drops).
+/// Bounded by the vocabulary; shared by the ingest workers.
+static JIEBA_IDF: LazyLock<std::sync::RwLock<HashMap<String, Option<f64>>>> = LazyLock::new(Default::default);
+
+/// jieba's bundled IDF of each word. jieba-rs exposes its table only through its keyword
+/// extractor, so words not looked up before are handed to it one per line: each then occurs
+/// once, and the weight it returns is the word's IDF divided by the number of words it kept,
+/// which its own output tells. Words it drops (its stop words) get no IDF. Results are cached,
+/// so after the first articles of a run most words need no lookup.
+fn jieba_idf<'a>(words: impl Iterator<Item = &'a String>) -> Vec<(String, f64)> {
+    use jieba_rs::KeywordExtract;
+    let mut out = Vec::new();
+    let mut unknown: Vec<&str> = Vec::new();
+    {
+        let cache = JIEBA_IDF.read().unwrap_or_else(|e| e.into_inner());
+        for w in words {
+            match cache.get(w) {
+                Some(Some(idf)) => out.push((w.clone(), *idf)),
+                Some(None) => {}
+                None => unknown.push(w),
+            }
+        }
+    }
+    if unknown.is_empty() {
+        return out;
+    }
+    let found = TFIDF.extract_keywords(segment::jieba(), &unknown.join("\n"), unknown.len() * 2, Vec::new());
+    let kept = found.len() as f64;
+    let found: HashMap<String, f64> =
+        found.into_iter().map(|k| (k.keyword.to_lowercase(), k.weight * kept)).collect();
+    let mut cache = JIEBA_IDF.write().unwrap_or_else(|e| e.into_inner());
+    for w in unknown {
+        let idf = found.get(w).copied();
+        cache.insert(w.to_string(), idf);
+        if let Some(idf) = idf {
+            out.push((w.to_string(), idf));
+        }
+    }
+    out
 }
 
 fn rank_keywords(scored: &mut Vec<Keyword>) {
@@ -253,20 +317,13 @@ pub fn entities_from(title: &str, text: &str, lower: &(String, String), c: &Cand
             *counts.entry(g.entries[p].clone()).or_default() += 1;
         }
     }
-    for w in &c.words {
-        let kind = match w.tag.as_str() {
-            "nr" => EntityKind::Person,
-            "ns" => EntityKind::Place,
-            "nt" => EntityKind::Org,
-            _ => continue,
-        };
-        if w.keyword.chars().count() < 2 || g.canonical.contains_key(&w.keyword.to_lowercase()) {
+    for (name, kind) in &c.names {
+        if name.chars().count() < 2 || g.canonical.contains_key(&name.to_lowercase()) {
             continue;
         }
-        let seen =
-            (title.matches(w.keyword.as_str()).count() + text.matches(w.keyword.as_str()).count()) as u32;
+        let seen = (title.matches(name.as_str()).count() + text.matches(name.as_str()).count()) as u32;
         if seen >= 2 {
-            counts.insert((w.keyword.clone(), kind), seen);
+            counts.insert((name.clone(), *kind), seen);
         }
     }
     let mut out: Vec<Entity> =

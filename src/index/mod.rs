@@ -458,7 +458,7 @@ impl StoreWriter<'_> {
     }
 
     fn write(&mut self, article: &Article, always: bool) -> Result<Upsert, IndexError> {
-        let fingerprint = article.fingerprint();
+        let (record, fingerprint) = article.record_and_fingerprint();
         let previous = match self.seen.get(&article.id) {
             Some(f) => Some(f.clone()),
             None => self.stored_fingerprint(&article.id)?,
@@ -473,7 +473,9 @@ impl StoreWriter<'_> {
         }
         let f = &self.store.fields;
         self.writer.delete_term(Term::from_field_text(f.id, &article.id));
-        self.writer.add_document(self.document(article, &fingerprint)).map_err(|e| self.store.err(e))?;
+        self.writer
+            .add_document(self.document(article, &fingerprint, record))
+            .map_err(|e| self.store.err(e))?;
         self.seen.insert(article.id.clone(), fingerprint);
         Ok(outcome)
     }
@@ -484,7 +486,7 @@ impl StoreWriter<'_> {
         Ok(doc.get_first(self.store.fields.fingerprint).and_then(|v| v.as_str()).map(str::to_string))
     }
 
-    fn document(&self, a: &Article, fingerprint: &str) -> TantivyDocument {
+    fn document(&self, a: &Article, fingerprint: &str, record: String) -> TantivyDocument {
         let f = &self.store.fields;
         let mut doc = TantivyDocument::default();
         doc.add_text(f.id, &a.id);
@@ -523,7 +525,7 @@ impl StoreWriter<'_> {
             doc.add_text(f.duplicate_of, original);
         }
         doc.add_text(f.fingerprint, fingerprint);
-        doc.add_text(f.record, serde_json::to_string(a).expect("an article always serializes"));
+        doc.add_text(f.record, record);
         doc
     }
 
