@@ -83,8 +83,7 @@ impl Register {
                 return true;
             }
             let Some(text) = text_of(&e.id) else { return false };
-            let ours = probe_shingles.get_or_insert_with(|| simhash::shingles(probe.text));
-            simhash::containment(ours, &simhash::shingles(&text)) >= simhash::MIN_CONTAINMENT
+            simhash::confirms(probe_shingles.get_or_insert_with(|| simhash::shingles(probe.text)), &text)
         });
         // A chain of copies points at its root.
         original.map(|(e, _)| e.duplicate_of.clone().unwrap_or_else(|| e.id.clone()))

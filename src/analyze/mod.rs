@@ -311,7 +311,7 @@ pub fn entities_from(title: &str, text: &str, lower: &(String, String), c: &Cand
     for lower in [&lower.0, &lower.1] {
         for m in g.matcher.find_iter(lower) {
             let p = m.pattern().as_usize();
-            if g.bounded[p] && !word_bounded(lower, m.start(), m.end()) {
+            if g.bounded[p] && !topics::at_word_boundaries(lower, m.start(), m.end()) {
                 continue;
             }
             *counts.entry(g.entries[p].clone()).or_default() += 1;
@@ -336,13 +336,6 @@ pub fn entities_from(title: &str, text: &str, lower: &(String, String), c: &Cand
 /// The canonical name of an entity given by any of its names (`阿里` → `阿里巴巴`).
 pub fn canonical_entity(name: &str) -> String {
     GAZETTEER.canonical.get(&name.trim().to_lowercase()).cloned().unwrap_or_else(|| name.trim().to_string())
-}
-
-fn word_bounded(s: &str, start: usize, end: usize) -> bool {
-    let b = s.as_bytes();
-    let word = |x: u8| x.is_ascii_alphanumeric();
-    (start == 0 || !word(b[start - 1]) || !word(b[start]))
-        && (end == b.len() || !word(b[end]) || !word(b[end - 1]))
 }
 
 /// Lines that say where an article came from rather than what happened.

@@ -223,7 +223,9 @@ fn is_word_byte(b: u8) -> bool {
     b.is_ascii_alphanumeric()
 }
 
-fn at_word_boundaries(s: &str, start: usize, end: usize) -> bool {
+/// Whether `s[start..end]` is not glued to Latin letters or digits on either side (a Chinese
+/// neighbour is fine: Chinese has no spaces).
+pub(crate) fn at_word_boundaries(s: &str, start: usize, end: usize) -> bool {
     let bytes = s.as_bytes();
     let before = start == 0 || !is_word_byte(bytes[start - 1]) || !is_word_byte(bytes[start]);
     let after = end == bytes.len() || !is_word_byte(bytes[end]) || !is_word_byte(bytes[end - 1]);
