@@ -1,6 +1,8 @@
 //! The `newsdesk` command: a thin layer that turns arguments into library calls and results
 //! into text. Data goes to stdout, diagnostics to stderr.
 
+mod cli;
+
 use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -12,8 +14,8 @@ use newsdesk::analyze::{Analyzer, Taxonomy};
 use newsdesk::article::{format_utc, Article};
 use newsdesk::export::{self, Format};
 use newsdesk::index::{Store, DEFAULT_INDEX_DIR};
-use newsdesk::ingest::{self, Event, IngestOptions};
-use newsdesk::parse::{date, ParseOptions};
+use newsdesk::ingest;
+use newsdesk::parse::date;
 use newsdesk::search::{self, SearchRequest, SearchResults, Sort};
 use newsdesk::stats;
 
@@ -64,17 +66,9 @@ enum ColorChoice {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Read article files and folders into the index
-    #[command(after_help = "\
-Files ending in .md, .markdown, .html or .htm are read; folders are walked recursively.
-Re-ingesting is safe: unchanged articles are skipped, changed ones replaced (an article's id
-comes from its canonical URL, else its absolute path).
-
-Examples:
-  newsdesk ingest data
-  newsdesk --index /tmp/news ingest ~/mirror/posts one-more.md
-  newsdesk ingest --default-tz +00:00 archive/   # dates without a zone are UTC")]
-    Ingest(IngestArgs),
+    /// Read articles from files, folders, web pages and feeds into the index
+    #[command(after_help = cli::ingest::AFTER_HELP)]
+    Ingest(cli::ingest::IngestArgs),
     /// Search the index
     #[command(after_help = "\
 Query syntax:
@@ -157,26 +151,6 @@ Example:
 }
 
 #[derive(Args)]
-struct IngestArgs {
-    /// Files or folders to read
-    #[arg(required = true, value_name = "PATH")]
-    paths: Vec<PathBuf>,
-    /// Time zone of dates that name none, as an offset (+08:00, -05:00, UTC)
-    #[arg(long, value_name = "OFFSET", default_value = "+08:00", value_parser = parse_zone)]
-    default_tz: FixedOffset,
-    /// Refuse files larger than this many bytes
-    #[arg(long, value_name = "BYTES", default_value_t = newsdesk::source::DEFAULT_MAX_FILE_BYTES)]
-    max_file_size: u64,
-    /// Print the run's report as JSON on stdout
-    #[arg(long)]
-    json: bool,
-    /// Extra words for segmentation, jieba format (`word [freq] [tag]` per line); kept in the
-    /// index folder and used by every later command on it
-    #[arg(long, value_name = "FILE")]
-    user_dict: Option<PathBuf>,
-}
-
-#[derive(Args)]
 struct SearchArgs {
     /// What to look for (see the syntax below)
     query: String,
@@ -232,7 +206,7 @@ enum ExportFormat {
     Json,
 }
 
-fn parse_zone(s: &str) -> Result<FixedOffset, String> {
+pub(crate) fn parse_zone(s: &str) -> Result<FixedOffset, String> {
     date::parse_zone(s).ok_or_else(|| format!("{s:?} is not a zone offset; use e.g. +08:00, -05:00 or UTC"))
 }
 
@@ -251,7 +225,7 @@ fn main() -> ExitCode {
 }
 
 /// Writes `value` to stdout as pretty JSON when `json`, else as text by `human`.
-fn emit<T: serde::Serialize>(
+pub(crate) fn emit<T: serde::Serialize>(
     json: bool,
     value: &T,
     human: impl FnOnce(&mut std::io::StdoutLock<'static>) -> std::io::Result<()>,
@@ -308,7 +282,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
     };
     let style = Style { colour };
     match cli.command {
-        Command::Ingest(args) => run_ingest(&index, args, &load_analyzer(cli.taxonomy.as_deref())?),
+        Command::Ingest(args) => cli::ingest::run(cli.index.clone(), cli.taxonomy.clone(), args),
         Command::Topics { since, until, json } => {
             let store = Store::open(&index)?;
             let analyzer = load_analyzer(cli.taxonomy.as_deref())?;
@@ -385,82 +359,11 @@ fn export_to_file(
     Ok(count)
 }
 
-fn load_analyzer(taxonomy: Option<&std::path::Path>) -> Result<Analyzer> {
+pub(crate) fn load_analyzer(taxonomy: Option<&std::path::Path>) -> Result<Analyzer> {
     let Some(path) = taxonomy else { return Ok(Analyzer::default()) };
     let text =
         std::fs::read_to_string(path).with_context(|| format!("cannot read taxonomy {}", path.display()))?;
     Ok(Analyzer::new(Taxonomy::from_yaml(&text, &path.display().to_string())?))
-}
-
-fn run_ingest(index: &std::path::Path, args: IngestArgs, analyzer: &Analyzer) -> Result<ExitCode> {
-    if let Some(dict) = &args.user_dict {
-        let text =
-            std::fs::read_to_string(dict).with_context(|| format!("cannot read {}", dict.display()))?;
-        let had_index = index.join("meta.json").exists();
-        if newsdesk::index::install_user_dict(index, &text, &dict.display().to_string())? && had_index {
-            eprintln!(
-                "note: the user dictionary changed; articles already in {} keep their old segmentation until `newsdesk reanalyze`",
-                index.display()
-            );
-        }
-    }
-    let store = Store::open_or_create(index)?;
-    let opts = IngestOptions {
-        parse: ParseOptions { default_zone: args.default_tz },
-        max_file_bytes: args.max_file_size,
-        ..IngestOptions::default()
-    };
-    let bar = std::io::stderr().is_terminal().then(|| {
-        let bar = indicatif::ProgressBar::new(0);
-        bar.set_style(
-            indicatif::ProgressStyle::with_template("{bar:30} {pos}/{len} files {per_sec} {msg}")
-                .expect("valid template"),
-        );
-        bar
-    });
-    let mut failures = 0usize;
-    let report = ingest::ingest_paths(&store, &args.paths, &opts, analyzer, &mut |event| match event {
-        Event::Found { files } => {
-            if let Some(bar) = &bar {
-                bar.set_length(files as u64);
-            }
-        }
-        Event::Done { location, outcome } => {
-            tracing::debug!(location, ?outcome, "ingested");
-            if let Some(bar) = &bar {
-                bar.inc(1);
-            }
-        }
-        Event::Failed(f) => {
-            failures += 1;
-            let line = format!("failed: {}", f.message);
-            match &bar {
-                Some(bar) => {
-                    bar.println(line);
-                    bar.inc(1);
-                    bar.set_message(format!("{failures} failed"));
-                }
-                None => eprintln!("{line}"),
-            }
-        }
-    })?;
-    if let Some(bar) = bar {
-        bar.finish_and_clear();
-    }
-    eprintln!(
-        "ingested {} new, {} updated, {} unchanged, {} failed in {:.1}s into {} ({} near-duplicates)",
-        report.new,
-        report.updated,
-        report.unchanged,
-        report.failed,
-        report.elapsed.as_secs_f64(),
-        index.display(),
-        report.duplicates
-    );
-    if args.json {
-        emit(true, &report, |_| Ok(()))?;
-    }
-    Ok(if report.failed > 0 { ExitCode::from(2) } else { ExitCode::SUCCESS })
 }
 
 fn date_bound(s: &str, zone: FixedOffset, end_of_day: bool, flag: &str) -> Result<DateTime<Utc>> {

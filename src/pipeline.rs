@@ -30,6 +30,18 @@ pub fn build_article(
     ingested_at: DateTime<Utc>,
 ) -> Result<Article, ParseError> {
     let doc = parse::parse(raw, opts)?;
+    build_from_parsed(doc, opts, analyzer, corpus, ingested_at)
+}
+
+/// Builds the article record for a document already split into metadata and body: a file
+/// after [`parse::parse`], a web page or a feed item (see [`crate::web`]).
+pub fn build_from_parsed(
+    doc: parse::ParsedDocument,
+    opts: &ParseOptions,
+    analyzer: &Analyzer,
+    corpus: &dyn DocFreq,
+    ingested_at: DateTime<Utc>,
+) -> Result<Article, ParseError> {
     let html = match doc.format {
         BodyFormat::Html => doc.body,
         BodyFormat::Markdown => markdown_to_html(&doc.body),

@@ -1,14 +1,23 @@
-//! Batch ingestion: paths in, articles upserted into the store, a report out.
+//! Batch ingestion: sources in (files, folders, URLs, feeds), articles upserted into the store,
+//! a report out.
 //!
-//! This is the I/O edge around the pure stages: it discovers and reads files, runs
-//! [`crate::pipeline::build_article`] on each, and upserts the result. One bad file never
-//! stops the batch: its failure is recorded with the path and the reason, and the rest goes in.
-//! Progress is reported through a callback so the CLI can draw a bar or print lines.
+//! This is the I/O edge around the pure stages. Files are discovered and read here, prepared
+//! (parse, clean, analyse) on all cores and handed to the single index writer in input order;
+//! URLs go through [`web`], which fetches them concurrently and feeds the same writer. One bad
+//! source never stops the batch: its failure is recorded with the location, the stage and the
+//! reason, and the rest goes in. Per-source outcomes go to a callback (for the CLI's failure
+//! lines and `--report`); running counts to [`Counters`], which the CLI polls for its progress
+//! display.
 //!
 //! Commits happen every [`IngestOptions::commit_every`] articles and at the end, never per
-//! article. Not here: fetching URLs, or deciding how progress is shown.
+//! article. Not here: how progress is shown, or HTTP itself (see [`crate::fetch`]).
 
+mod web;
+
+use std::collections::HashMap;
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use chrono::Utc;
@@ -16,8 +25,9 @@ use serde::Serialize;
 
 use crate::analyze::Analyzer;
 use crate::article::Article;
-use crate::dedupe::Probe;
-use crate::index::{IndexError, Store, Upsert};
+use crate::dedupe::{Probe, Register};
+use crate::fetch::FetchOptions;
+use crate::index::{IndexError, Store, StoreWriter, Upsert};
 use crate::parse::ParseOptions;
 use crate::pipeline::build_article;
 use crate::source::{self, DEFAULT_MAX_FILE_BYTES};
@@ -30,6 +40,12 @@ pub struct IngestOptions {
     pub max_file_bytes: u64,
     /// Articles between two commits.
     pub commit_every: usize,
+    /// How URLs are fetched.
+    pub fetch: FetchOptions,
+    /// Fetch each feed item's page and take the article from it (feeds that carry teasers).
+    pub follow_links: bool,
+    /// Running counts, for a progress display.
+    pub counters: Arc<Counters>,
 }
 
 impl Default for IngestOptions {
@@ -38,7 +54,58 @@ impl Default for IngestOptions {
             parse: ParseOptions::default(),
             max_file_bytes: DEFAULT_MAX_FILE_BYTES,
             commit_every: 5_000,
+            fetch: FetchOptions::default(),
+            follow_links: false,
+            counters: Arc::default(),
         }
+    }
+}
+
+/// One source named by the user: a path (file or folder) or a URL.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SourceSpec {
+    Path(PathBuf),
+    Url(String),
+}
+
+impl SourceSpec {
+    /// A string with a URL scheme (`scheme://…`) is a URL, anything else a path. Schemes other
+    /// than http(s) are kept as URLs so that they are refused with a clear message rather than
+    /// looked up as odd file names.
+    pub fn parse(s: &str) -> SourceSpec {
+        let scheme_len = s.find("://").filter(|&i| {
+            i > 0
+                && s[..i].chars().next().is_some_and(|c| c.is_ascii_alphabetic())
+                && s[..i].chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.'))
+        });
+        match scheme_len {
+            Some(_) => SourceSpec::Url(s.trim().to_string()),
+            None => SourceSpec::Path(PathBuf::from(s)),
+        }
+    }
+}
+
+/// Running counts of an ingest, updated as it goes.
+#[derive(Debug, Default)]
+pub struct Counters {
+    /// Sources known so far (files found, URLs listed, feed items read).
+    pub found: AtomicUsize,
+    /// Responses received (including 304s).
+    pub fetched: AtomicUsize,
+    /// Sources turned into articles (parsed, cleaned, analysed).
+    pub parsed: AtomicUsize,
+    /// Sources written, or found unchanged.
+    pub indexed: AtomicUsize,
+    pub failed: AtomicUsize,
+}
+
+impl Counters {
+    fn add(counter: &AtomicUsize, n: usize) {
+        counter.fetch_add(n, Ordering::Relaxed);
+    }
+
+    pub fn get(counter: &AtomicUsize) -> usize {
+        counter.load(Ordering::Relaxed)
     }
 }
 
@@ -47,8 +114,20 @@ impl Default for IngestOptions {
 #[serde(rename_all = "lowercase")]
 pub enum Stage {
     Read,
+    Fetch,
     Parse,
     Index,
+}
+
+impl std::fmt::Display for Stage {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Stage::Read => "read",
+            Stage::Fetch => "fetch",
+            Stage::Parse => "parse",
+            Stage::Index => "index",
+        })
+    }
 }
 
 /// One source that did not go in, and why.
@@ -79,18 +158,15 @@ impl IngestReport {
     }
 }
 
-/// Progress events, in order: one `Found`, then one `Done` or `Failed` per file.
+/// Per-source outcomes, in the order the writer sees them: one `Done` or `Failed` per source
+/// (per feed item for feeds; a feed that has not changed is one `Done`).
 #[derive(Debug)]
 pub enum Event<'a> {
-    Found { files: usize },
-    Done { location: &'a str, outcome: Upsert },
+    Done { location: &'a str, id: Option<&'a str>, outcome: Upsert },
     Failed(&'a Failure),
 }
 
 /// Ingests every article file under `paths` into `store`.
-///
-/// Returns an error only when the index itself cannot be written; per-source problems are in
-/// the report.
 pub fn ingest_paths(
     store: &Store,
     paths: &[PathBuf],
@@ -98,23 +174,45 @@ pub fn ingest_paths(
     analyzer: &Analyzer,
     progress: &mut dyn FnMut(Event<'_>),
 ) -> Result<IngestReport, IndexError> {
+    let sources: Vec<SourceSpec> = paths.iter().cloned().map(SourceSpec::Path).collect();
+    ingest(store, &sources, opts, analyzer, progress)
+}
+
+/// Ingests `sources` into `store`: files and folders first, in order, then URLs, concurrently.
+///
+/// Returns an error only when the index itself cannot be written; per-source problems are in
+/// the report.
+pub fn ingest(
+    store: &Store,
+    sources: &[SourceSpec],
+    opts: &IngestOptions,
+    analyzer: &Analyzer,
+    progress: &mut dyn FnMut(Event<'_>),
+) -> Result<IngestReport, IndexError> {
     let started = Instant::now();
-    let mut report = IngestReport::default();
-    let (files, discovery_errors) = source::discover(paths);
-    tracing::info!(files = files.len(), problems = discovery_errors.len(), "discovered sources");
-    progress(Event::Found { files: files.len() });
+    let (paths, urls): (Vec<_>, Vec<_>) = sources.iter().partition(|s| matches!(s, SourceSpec::Path(_)));
+    let paths: Vec<PathBuf> = paths
+        .into_iter()
+        .filter_map(|s| if let SourceSpec::Path(p) = s { Some(p.clone()) } else { None })
+        .collect();
+    let urls: Vec<String> = urls
+        .into_iter()
+        .filter_map(|s| if let SourceSpec::Url(u) = s { Some(u.clone()) } else { None })
+        .collect();
+
+    let (files, discovery_errors) = source::discover(&paths);
+    tracing::info!(files = files.len(), urls = urls.len(), problems = discovery_errors.len(), "sources");
+    Counters::add(&opts.counters.found, files.len() + urls.len());
+    let mut sink = Sink::new(store, opts, progress)?;
     for e in discovery_errors {
-        let failure =
-            Failure { location: e.path().display().to_string(), stage: Stage::Read, message: e.to_string() };
-        report.record_failure(failure, progress);
+        sink.fail(Failure {
+            location: e.path().display().to_string(),
+            stage: Stage::Read,
+            message: e.to_string(),
+        });
     }
 
-    let mut writer = store.writer()?;
-    let mut since_commit = 0usize;
     let corpus = store.doc_freq();
-    let mut register = store.duplicate_register()?;
-    // Texts written since the last commit, which the index cannot return yet.
-    let mut pending: std::collections::HashMap<String, String> = std::collections::HashMap::new();
     let prepare = |path: &PathBuf| -> Result<Article, Failure> {
         let raw = source::read_file(path, opts.max_file_bytes).map_err(|e| Failure {
             location: path.display().to_string(),
@@ -122,65 +220,139 @@ pub fn ingest_paths(
             message: e.to_string(),
         })?;
         let location = raw.source.location.clone();
-        build_article(raw, &opts.parse, analyzer, &corpus, Utc::now()).map_err(|e| Failure {
-            location,
-            stage: Stage::Parse,
-            message: e.to_string(),
-        })
+        let article = build_article(raw, &opts.parse, analyzer, &corpus, Utc::now())
+            .map_err(|e| Failure { location, stage: Stage::Parse, message: e.to_string() })?;
+        Counters::add(&opts.counters.parsed, 1);
+        Ok(article)
     };
     let mut result = Ok(());
     in_order_parallel(&files, prepare, |prepared| {
-        let mut article = match prepared {
-            Ok(a) => a,
+        let step = match prepared {
+            Ok(article) => sink.accept(article).map(drop),
             Err(failure) => {
-                report.record_failure(failure, progress);
-                return true;
+                sink.fail(failure);
+                Ok(())
             }
         };
+        result = step;
+        result.is_ok()
+    });
+    result?;
+    let http_cache = match urls.is_empty() {
+        true => None,
+        false => Some(web::ingest_urls(&mut sink, &urls, opts, analyzer, &corpus)?),
+    };
+    let mut report = sink.finish()?;
+    // Only now are the articles the cache vouches for committed.
+    if let Some(cache) = http_cache {
+        if let Err(e) = cache.save(store.path()) {
+            tracing::warn!(error = %e, "cannot save the HTTP cache; the next run fetches everything again");
+        }
+    }
+    report.elapsed = started.elapsed();
+    Ok(report)
+}
+
+/// The single writer's side of a run: duplicate decisions, upserts, commits, counts.
+struct Sink<'s, 'p> {
+    store: &'s Store,
+    writer: StoreWriter<'s>,
+    register: Register,
+    /// Texts written since the last commit, which the index cannot return yet.
+    pending: HashMap<String, String>,
+    since_commit: usize,
+    commit_every: usize,
+    counters: Arc<Counters>,
+    report: IngestReport,
+    progress: &'p mut dyn FnMut(Event<'_>),
+}
+
+impl<'s, 'p> Sink<'s, 'p> {
+    fn new(
+        store: &'s Store,
+        opts: &IngestOptions,
+        progress: &'p mut dyn FnMut(Event<'_>),
+    ) -> Result<Self, IndexError> {
+        Ok(Sink {
+            store,
+            writer: store.writer()?,
+            register: store.duplicate_register()?,
+            pending: HashMap::new(),
+            since_commit: 0,
+            commit_every: opts.commit_every.max(1),
+            counters: opts.counters.clone(),
+            report: IngestReport::default(),
+            progress,
+        })
+    }
+
+    fn fail(&mut self, failure: Failure) {
+        self.report.failed += 1;
+        Counters::add(&self.counters.failed, 1);
+        (self.progress)(Event::Failed(&failure));
+        self.report.failures.push(failure);
+    }
+
+    /// A source that was not even parsed because it has not changed (a 304, the same body).
+    fn unchanged(&mut self, location: &str) {
+        self.report.unchanged += 1;
+        Counters::add(&self.counters.indexed, 1);
+        (self.progress)(Event::Done { location, id: None, outcome: Upsert::Unchanged });
+    }
+
+    /// Decides the article's duplicate link and upserts it. `Ok(false)` when the index refused
+    /// this one article (recorded as a failure); `Err` when a commit failed and the run must end.
+    fn accept(&mut self, mut article: Article) -> Result<bool, IndexError> {
         let hash = u64::from_str_radix(&article.simhash, 16).unwrap_or(0);
         let published = article.published_at.map(|t| t.timestamp());
         let probe = Probe { id: &article.id, simhash: hash, published, text: &article.text };
-        article.duplicate_of = register.find(probe, |id| match pending.get(id) {
+        let (pending, store) = (&self.pending, self.store);
+        article.duplicate_of = self.register.find(probe, |id| match pending.get(id) {
             Some(text) => Some(text.clone()),
             None => store.get(id).ok().flatten().map(|a| a.text),
         });
-        register.insert(&article.id, hash, published, article.duplicate_of.clone());
+        self.register.insert(&article.id, hash, published, article.duplicate_of.clone());
         let location = article.source.location.clone();
-        match writer.upsert(&article) {
+        let stored = match self.writer.upsert(&article) {
             Ok(outcome) => {
                 match outcome {
-                    Upsert::New => report.new += 1,
-                    Upsert::Updated => report.updated += 1,
-                    Upsert::Unchanged => report.unchanged += 1,
+                    Upsert::New => self.report.new += 1,
+                    Upsert::Updated => self.report.updated += 1,
+                    Upsert::Unchanged => self.report.unchanged += 1,
                 }
+                Counters::add(&self.counters.indexed, 1);
+                (self.progress)(Event::Done { location: &location, id: Some(&article.id), outcome });
                 if outcome != Upsert::Unchanged {
-                    since_commit += 1;
-                    report.duplicates += usize::from(article.duplicate_of.is_some());
-                    pending.insert(article.id, article.text);
+                    self.since_commit += 1;
+                    self.report.duplicates += usize::from(article.duplicate_of.is_some());
+                    self.pending.insert(article.id, article.text);
                 }
-                progress(Event::Done { location: &location, outcome });
+                true
             }
             Err(e) => {
-                let failure = Failure { location, stage: Stage::Index, message: e.to_string() };
-                report.record_failure(failure, progress);
+                self.fail(Failure { location, stage: Stage::Index, message: e.to_string() });
+                false
             }
+        };
+        if self.since_commit >= self.commit_every {
+            self.commit()?;
         }
-        if since_commit >= opts.commit_every {
-            tracing::info!(articles = since_commit, "committing");
-            if let Err(e) = writer.commit().and_then(|()| store.reload()) {
-                result = Err(e);
-                return false;
-            }
-            pending.clear();
-            since_commit = 0;
-        }
-        true
-    });
-    result?;
-    writer.commit()?;
-    store.reload()?;
-    report.elapsed = started.elapsed();
-    Ok(report)
+        Ok(stored)
+    }
+
+    fn commit(&mut self) -> Result<(), IndexError> {
+        tracing::info!(articles = self.since_commit, "committing");
+        self.writer.commit()?;
+        self.store.reload()?;
+        self.pending.clear();
+        self.since_commit = 0;
+        Ok(())
+    }
+
+    fn finish(mut self) -> Result<IngestReport, IndexError> {
+        self.commit()?;
+        Ok(self.report)
+    }
 }
 
 /// How far workers may run ahead of the consumer, in items: bounds the memory held by
@@ -242,14 +414,6 @@ fn in_order_parallel<T: Sync, R: Send>(
         consumed.1.notify_all();
         drop(rx);
     });
-}
-
-impl IngestReport {
-    fn record_failure(&mut self, failure: Failure, progress: &mut dyn FnMut(Event<'_>)) {
-        self.failed += 1;
-        progress(Event::Failed(&failure));
-        self.failures.push(failure);
-    }
 }
 
 /// What `reanalyze` did.
