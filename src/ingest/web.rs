@@ -72,7 +72,7 @@ enum Work {
     FeedDone {
         feed: Arc<str>,
         items: usize,
-        entry: CacheEntry,
+        entry: (String, CacheEntry),
     },
 }
 
@@ -181,7 +181,7 @@ struct Tally {
     expected: Option<usize>,
     seen: usize,
     failed: bool,
-    entry: Option<CacheEntry>,
+    entry: Option<(String, CacheEntry)>,
 }
 
 fn write(
@@ -232,7 +232,7 @@ fn settle(feeds: &mut HashMap<Arc<str>, Tally>, feed: &Arc<str>, updates: &mut V
     }
     if let Some(tally) = feeds.remove(feed) {
         if let (false, Some(entry)) = (tally.failed, tally.entry) {
-            updates.push((feed.to_string(), entry));
+            updates.push(entry);
         }
     }
 }
@@ -326,8 +326,21 @@ enum Fetched {
     Failed(Failure),
 }
 
+impl Context {
+    /// The cache key of a URL. A feed read with `--follow-links` yields other articles than
+    /// the same feed read without, so the two modes keep apart entries.
+    fn cache_key(&self, location: &str) -> String {
+        if self.follow_links {
+            format!("{location} (follow-links)")
+        } else {
+            location.to_string()
+        }
+    }
+}
+
 async fn fetch(ctx: &Context, location: &str, url: &Url) -> Fetched {
-    let cached = ctx.cache.get(location);
+    let key = ctx.cache_key(location);
+    let cached = ctx.cache.get(&key);
     match ctx.fetcher.get(url, cached.map(|c| &c.validators)).await {
         Err(e) => Fetched::Failed(Failure {
             location: location.to_string(),
@@ -376,7 +389,7 @@ async fn fetch_source(ctx: Arc<Context>, location: String, url: Url, tx: mpsc::S
         Ok(Kind::Page) => Doc::Page { body },
         Ok(Kind::File { html }) => Doc::File { body, html },
     };
-    let cache = Some((location.clone(), entry));
+    let cache = Some((ctx.cache_key(&location), entry));
     let _ = tx.send(Work::Document { location, doc: Box::new(doc), cache, feed: None }).await;
 }
 
@@ -427,6 +440,7 @@ async fn feed_items(
         }
     }
     while pages.join_next().await.is_some() {}
+    let entry = (ctx.cache_key(&feed), entry);
     let _ = tx.send(Work::FeedDone { feed, items: count, entry }).await;
 }
 
@@ -445,11 +459,11 @@ async fn item_page(
         Fetched::Failed(failure) => Work::Failed { failure, feed },
         Fetched::Body(body, entry) => match web::classify(body.content_type.as_deref(), &body.bytes) {
             Ok(Kind::Page) => {
-                let cache = Some((location.clone(), entry));
+                let cache = Some((ctx.cache_key(&location), entry));
                 Work::Document { location, doc: Box::new(Doc::ItemPage { body, item }), cache, feed }
             }
             Ok(Kind::File { html }) => {
-                let cache = Some((location.clone(), entry));
+                let cache = Some((ctx.cache_key(&location), entry));
                 Work::Document { location, doc: Box::new(Doc::File { body, html }), cache, feed }
             }
             Ok(Kind::Feed) => Work::Failed {
