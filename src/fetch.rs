@@ -400,17 +400,28 @@ fn error_chain(e: &dyn std::error::Error) -> String {
     parts.join(": ")
 }
 
+/// The innermost cause: for network errors the operating system's words ("Connection
+/// refused", "Name or service not known") say it best.
+fn root_cause(e: &dyn std::error::Error) -> String {
+    let mut current = e;
+    while let Some(s) = current.source() {
+        current = s;
+    }
+    current.to_string()
+}
+
 fn classify_error(url: &Url, e: &reqwest::Error) -> FetchError {
     let url_s = url.to_string();
-    let cause = error_chain(e).replace(&format!(" for url ({url})"), "");
+    let chain = error_chain(e);
+    let cause = chain.replace(&format!(" for url ({url})"), "");
     if e.is_timeout() {
         FetchError::Timeout { url: url_s, tries: 1, cause }
     } else if e.is_redirect() {
         FetchError::Redirects { url: url_s }
-    } else if e.is_connect() && cause.contains("dns error") {
-        FetchError::Dns { url: url_s, cause }
+    } else if e.is_connect() && chain.contains("dns error") {
+        FetchError::Dns { url: url_s, cause: root_cause(e) }
     } else if e.is_connect() {
-        FetchError::Connect { url: url_s, cause }
+        FetchError::Connect { url: url_s, cause: root_cause(e) }
     } else {
         FetchError::Other { url: url_s, cause }
     }

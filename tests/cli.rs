@@ -86,6 +86,36 @@ fn quick_start_ingests_the_bundled_data_and_finds_interconnection() {
 }
 
 #[test]
+fn the_bundled_job_file_runs_offline_from_any_directory() {
+    let dir = TempDir::new().unwrap();
+    let index = dir.path().join("index");
+    let report = dir.path().join("report.json");
+    let n = article_files(&repo("data"));
+    nd(&index)
+        .current_dir(dir.path())
+        .args(["ingest", "--job"])
+        .arg(repo("data/job.yaml"))
+        .arg("--report")
+        .arg(&report)
+        .assert()
+        .success()
+        .stderr(contains(format!("ingested {n} new, 0 updated, 0 unchanged, 0 failed")));
+    let entries: Vec<Value> = serde_json::from_str(&std::fs::read_to_string(&report).unwrap()).unwrap();
+    assert_eq!(entries.len(), n);
+    assert!(entries.iter().all(|e| e["status"] == "ok" && e["change"] == "new" && e["id"].is_string()));
+}
+
+#[test]
+fn ingest_without_sources_says_what_to_give() {
+    let dir = TempDir::new().unwrap();
+    nd(&dir.path().join("index"))
+        .arg("ingest")
+        .assert()
+        .code(2)
+        .stderr(contains("nothing to ingest").and(contains("--from-file")).and(contains("--job")));
+}
+
+#[test]
 fn default_index_is_index_in_the_working_directory_and_env_overrides_it() {
     let dir = TempDir::new().unwrap();
     let mut cmd = Command::cargo_bin("newsdesk").unwrap();

@@ -91,6 +91,18 @@ fn pages_feeds_files_gbk_gzip_and_redirects_all_go_in() {
         assert!(req.headers.get("accept-encoding").is_some_and(|v| v.contains("gzip")), "{req:?}");
         Reply::ok("text/html", gz.clone()).header("Content-Encoding", "gzip")
     });
+    let deflated = {
+        let page = String::from_utf8(web_fixture("page-og.html")).unwrap();
+        let page = page
+            .replace("antitrust-app-store", "deflate-copy")
+            .replace("app store fees", "app store fees (deflate)");
+        let mut enc = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::default());
+        enc.write_all(page.as_bytes()).unwrap();
+        enc.finish().unwrap()
+    };
+    s.route("/deflate", move |_, _| {
+        Reply::ok("text/html", deflated.clone()).header("Content-Encoding", "deflate")
+    });
     s.route("/old-address", |_, _| Reply::redirect("/fm"));
 
     let (_dir, index) = tmp_index();
@@ -104,6 +116,7 @@ fn pages_feeds_files_gbk_gzip_and_redirects_all_go_in() {
         "/gbk-declared",
         "/gbk-header",
         "/gz",
+        "/deflate",
         "/old-address",
     ]
     .iter()
@@ -115,10 +128,11 @@ fn pages_feeds_files_gbk_gzip_and_redirects_all_go_in() {
     assert!(elapsed < Duration::from_secs(20), "{elapsed:?}");
     assert!(report.iter().all(|e| e["status"] != "failed"), "{report:#?}");
 
+    assert_eq!(s.requests("/robots.txt").len(), 1, "robots.txt is read once per host per run");
     let all = articles(&index);
     // fm (+ the same file again through a redirect), 2 pages, 2 RSS items, 1 Atom, 1 JSON,
-    // 2 GBK pages, 1 gzip page.
-    assert_eq!(all.len(), 10, "{:#?}", all.iter().map(|a| &a["title"]).collect::<Vec<_>>());
+    // 2 GBK pages, 1 gzip page, 1 deflate page.
+    assert_eq!(all.len(), 11, "{:#?}", all.iter().map(|a| &a["title"]).collect::<Vec<_>>());
 
     let fm = by_title(&all, "云闪付与微信支付实现扫码互认");
     assert_eq!(fm["source"]["kind"], "url");
@@ -145,6 +159,7 @@ fn pages_feeds_files_gbk_gzip_and_redirects_all_go_in() {
     assert_eq!(wire["tags"], serde_json::json!(["antitrust", "app stores"]));
     assert!(!wire["text"].as_str().unwrap().contains("Share this story"));
     by_title(&all, "Regulators open antitrust inquiry into app store fees (gzip)");
+    by_title(&all, "Regulators open antitrust inquiry into app store fees (deflate)");
 
     let item = by_title(&all, "淘宝开放微信支付试点");
     assert_eq!(item["source"]["kind"], "feed");
@@ -203,6 +218,8 @@ fn failures_name_the_url_the_stage_and_the_cause_and_the_batch_goes_on() {
     // A port nothing listens on.
     let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap();
     urls.push(format!("http://{closed}/x"));
+    // `.invalid` never resolves (RFC 6761).
+    urls.push("http://newsdesk-test.invalid/x".into());
     let mut args: Vec<&str> = urls.iter().map(String::as_str).collect();
     args.extend(["--timeout", "2s", "--max-body-size", "200000", "--tries", "1"]);
     let (code, report, stderr, elapsed) = ingest(&index, &args);
@@ -239,7 +256,7 @@ fn failures_name_the_url_the_stage_and_the_cause_and_the_batch_goes_on() {
     // 404 and 403 are final: asked once.
     assert_eq!(s.requests("/gone").len(), 1);
     assert_eq!(articles(&index).len(), 1);
-    assert!(stderr.contains("1 new, 0 updated, 0 unchanged, 11 failed"), "{stderr}");
+    assert!(stderr.contains("1 new, 0 updated, 0 unchanged, 12 failed"), "{stderr}");
 }
 
 #[test]
@@ -262,7 +279,10 @@ fn server_errors_and_429_are_retried_honouring_retry_after() {
     s.route("/down", |_, _| Reply::status(503));
     let (_dir, index) = tmp_index();
     let (flaky, busy, down) = (s.url("/flaky"), s.url("/busy"), s.url("/down"));
-    let (code, report, stderr, elapsed) = ingest(&index, &[&flaky, &busy, &down, "--tries", "3"]);
+    let (code, report, stderr, elapsed) =
+        ingest(&index, &[&flaky, &busy, &down, "--tries", "3", "--progress-interval", "1"]);
+    // Not a terminal: a progress line now and then instead of a bar.
+    assert!(stderr.contains("progress: ") && stderr.contains("fetched "), "{stderr}");
     assert_eq!(code, 2, "{stderr}");
     assert_eq!(entry(&report, &down)["reason"], format!("{down}: HTTP 503 after 3 tries"));
     assert_eq!(s.requests("/down").len(), 3);
@@ -285,21 +305,31 @@ fn an_unchanged_page_costs_a_304_and_no_reanalysis() {
             Reply::ok("text/html", web_fixture("page-og.html")).header("ETag", "\"v1\"")
         }
     });
+    s.route("/lm", |req, _| {
+        const STAMP: &str = "Wed, 15 Sep 2021 08:00:00 GMT";
+        if req.headers.get("if-modified-since").map(String::as_str) == Some(STAMP) {
+            Reply::Full { status: 304, headers: vec![], body: vec![] }
+        } else {
+            Reply::ok("text/plain", web_fixture("article.md")).header("Last-Modified", STAMP)
+        }
+    });
     // No validators at all: the body hash still tells it is the same.
     s.fixed("/plain", "text/html", web_fixture("page-jsonld.html"));
     let (_dir, index) = tmp_index();
-    let (etag, plain) = (s.url("/etag"), s.url("/plain"));
-    let (code, report, ..) = ingest(&index, &[&etag, &plain]);
+    let (etag, lm, plain) = (s.url("/etag"), s.url("/lm"), s.url("/plain"));
+    let (code, report, ..) = ingest(&index, &[&etag, &lm, &plain]);
     assert_eq!(code, 0);
     assert!(report.iter().all(|e| e["change"] == "new"), "{report:#?}");
 
-    let (code, report, stderr, _) = ingest(&index, &[&etag, &plain]);
+    let (code, report, stderr, _) = ingest(&index, &[&etag, &lm, &plain]);
     assert_eq!(code, 0, "{stderr}");
     assert_eq!(entry(&report, &etag)["status"], "unchanged");
+    assert_eq!(entry(&report, &lm)["status"], "unchanged");
+    assert!(s.requests("/lm")[1].headers.contains_key("if-modified-since"));
     assert_eq!(entry(&report, &plain)["status"], "unchanged");
     let second = &s.requests("/etag")[1];
     assert_eq!(second.headers.get("if-none-match").map(String::as_str), Some("\"v1\""));
-    assert!(stderr.contains("0 new, 0 updated, 2 unchanged, 0 failed"), "{stderr}");
+    assert!(stderr.contains("0 new, 0 updated, 3 unchanged, 0 failed"), "{stderr}");
 }
 
 #[test]

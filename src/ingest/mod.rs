@@ -228,7 +228,10 @@ pub fn ingest(
     let mut result = Ok(());
     in_order_parallel(&files, prepare, |prepared| {
         let step = match prepared {
-            Ok(article) => sink.accept(article).map(drop),
+            Ok(article) => {
+                let location = article.source.location.clone();
+                sink.accept(article, location).map(drop)
+            }
             Err(failure) => {
                 sink.fail(failure);
                 Ok(())
@@ -300,9 +303,10 @@ impl<'s, 'p> Sink<'s, 'p> {
         (self.progress)(Event::Done { location, id: None, outcome: Upsert::Unchanged });
     }
 
-    /// Decides the article's duplicate link and upserts it. `Ok(false)` when the index refused
+    /// Decides the article's duplicate link and upserts it; `location` is the source as the
+    /// user knows it (a path, a URL, a feed item's link). `Ok(false)` when the index refused
     /// this one article (recorded as a failure); `Err` when a commit failed and the run must end.
-    fn accept(&mut self, mut article: Article) -> Result<bool, IndexError> {
+    fn accept(&mut self, mut article: Article, location: String) -> Result<bool, IndexError> {
         let hash = u64::from_str_radix(&article.simhash, 16).unwrap_or(0);
         let published = article.published_at.map(|t| t.timestamp());
         let probe = Probe { id: &article.id, simhash: hash, published, text: &article.text };
@@ -312,7 +316,6 @@ impl<'s, 'p> Sink<'s, 'p> {
             None => store.get(id).ok().flatten().map(|a| a.text),
         });
         self.register.insert(&article.id, hash, published, article.duplicate_of.clone());
-        let location = article.source.location.clone();
         let stored = match self.writer.upsert(&article) {
             Ok(outcome) => {
                 match outcome {

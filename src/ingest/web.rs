@@ -78,7 +78,12 @@ enum Work {
 
 /// What the writer receives.
 enum Ready {
-    Article { article: Box<Article>, cache: Option<(String, CacheEntry)>, feed: Option<Arc<str>> },
+    Article {
+        article: Box<Article>,
+        location: String,
+        cache: Option<(String, CacheEntry)>,
+        feed: Option<Arc<str>>,
+    },
     Other(Work),
 }
 
@@ -191,8 +196,8 @@ fn write(
     feeds: &mut HashMap<Arc<str>, Tally>,
 ) -> Result<(), IndexError> {
     let (feed, ok) = match ready {
-        Ready::Article { article, cache, feed } => {
-            let ok = sink.accept(*article)?;
+        Ready::Article { article, location, cache, feed } => {
+            let ok = sink.accept(*article, location)?;
             if let (true, Some(entry)) = (ok, cache) {
                 updates.push(entry);
             }
@@ -264,7 +269,7 @@ fn prepare(
     match article {
         Ok(article) => {
             Counters::add(&counters.parsed, 1);
-            Ready::Article { article: Box::new(article), cache, feed }
+            Ready::Article { article: Box::new(article), location, cache, feed }
         }
         Err(e) => {
             let failure = Failure { location, stage: Stage::Parse, message: e.to_string() };
