@@ -415,7 +415,7 @@ fn classify_error(url: &Url, e: &reqwest::Error) -> FetchError {
     let chain = error_chain(e);
     let cause = chain.replace(&format!(" for url ({url})"), "");
     if e.is_timeout() {
-        FetchError::Timeout { url: url_s, tries: 1, cause }
+        FetchError::Timeout { url: url_s, tries: 1, cause: root_cause(e) }
     } else if e.is_redirect() {
         FetchError::Redirects { url: url_s }
     } else if e.is_connect() && chain.contains("dns error") {
