@@ -310,7 +310,7 @@ impl Progress {
         let bar = std::io::stderr().is_terminal().then(|| {
             let bar = indicatif::ProgressBar::new(0);
             bar.set_style(
-                indicatif::ProgressStyle::with_template("{bar:30} {pos}/{len} {per_sec} {msg}")
+                indicatif::ProgressStyle::with_template("{bar:30} {pos}/{len} {msg}")
                     .expect("valid template"),
             );
             bar
@@ -331,8 +331,10 @@ impl Progress {
                         Counters::get(&c.failed),
                     );
                     let done = indexed + failed;
-                    let summary =
-                        format!("fetched {fetched}, parsed {parsed}, indexed {indexed}, failed {failed}");
+                    let rate = done as f64 / started.elapsed().as_secs_f64().max(1e-3);
+                    let summary = format!(
+                        "fetched {fetched}, parsed {parsed}, indexed {indexed}, failed {failed}, {rate:.0}/s"
+                    );
                     match &bar {
                         Some(bar) => {
                             bar.set_length(found as u64);
@@ -341,8 +343,7 @@ impl Progress {
                         }
                         None if last_line.elapsed() >= interval => {
                             last_line = Instant::now();
-                            let rate = done as f64 / started.elapsed().as_secs_f64().max(1e-3);
-                            eprintln!("progress: {done}/{found} sources, {summary}, {rate:.0}/s");
+                            eprintln!("progress: {done}/{found} sources, {summary}");
                         }
                         None => {}
                     }
