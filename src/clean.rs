@@ -205,6 +205,74 @@ fn read_head(html: &Html) -> HeadMeta {
     }
 }
 
+/// Deepest element nesting an article may have. Real pages stay under a few dozen levels; the
+/// HTML parser's scope checks are linear in the depth, so a body nested 100,000 deep would
+/// take quadratic time (and rendering recursion) if it were let through.
+pub const MAX_NESTING: usize = 512;
+
+/// Elements that never hold others, or that the parser closes when a sibling opens: they do
+/// not deepen the tree however many there are.
+const FLAT_ELEMENTS: [&str; 24] = [
+    "area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "param", "source", "track",
+    "wbr", "p", "li", "dt", "dd", "tr", "td", "th", "option", "!doctype", "?xml",
+];
+
+/// How deep `html` nests elements, estimated in one linear pass over the tags (no parsing):
+/// start tags deepen, end tags (and `/>`) return; void and self-closing-by-sibling elements
+/// do not count; `script`/`style` contents are skipped. Stops counting once past `limit`.
+pub fn nesting_depth(html: &str, limit: usize) -> usize {
+    let bytes = html.as_bytes();
+    let (mut depth, mut deepest, mut i) = (0usize, 0usize, 0usize);
+    while let Some(at) = memchr_lt(&bytes[i..]) {
+        i += at + 1;
+        let closing = bytes.get(i) == Some(&b'/');
+        let start = i + usize::from(closing);
+        let name_end = bytes[start..]
+            .iter()
+            .position(|b| !(b.is_ascii_alphanumeric() || matches!(b, b'!' | b'?' | b'-')))
+            .map_or(bytes.len(), |e| start + e);
+        let name = html[start..name_end].to_ascii_lowercase();
+        if name.starts_with("!--") {
+            match html[start..].find("-->") {
+                Some(end) => i = start + end + 3,
+                None => break,
+            }
+            continue;
+        }
+        if name.is_empty() {
+            continue;
+        }
+        let tag_end = bytes[name_end..].iter().position(|&b| b == b'>').map_or(bytes.len(), |e| name_end + e);
+        if closing {
+            depth = depth.saturating_sub(1);
+        } else if !(FLAT_ELEMENTS.contains(&name.as_str()) || bytes[..tag_end].ends_with(b"/")) {
+            depth += 1;
+            deepest = deepest.max(depth);
+            if deepest > limit {
+                return deepest;
+            }
+        }
+        i = tag_end.min(bytes.len());
+        if !closing && (name == "script" || name == "style") {
+            let close = format!("</{name}");
+            match find_ascii_case_insensitive(&html[i..], &close) {
+                Some(at) => i += at,
+                None => break,
+            }
+        }
+    }
+    deepest
+}
+
+fn memchr_lt(bytes: &[u8]) -> Option<usize> {
+    bytes.iter().position(|&b| b == b'<')
+}
+
+fn find_ascii_case_insensitive(haystack: &str, needle: &str) -> Option<usize> {
+    let n = needle.len();
+    haystack.as_bytes().windows(n).position(|w| w.eq_ignore_ascii_case(needle.as_bytes()))
+}
+
 /// Unwraps an image-proxy URL to the image behind it:
 /// `https://proxy.example/?http://img.example/a.jpg` → `http://img.example/a.jpg`, and likewise
 /// a proxy that takes the target as a `url=` parameter, percent-encoded or not.
@@ -344,5 +412,17 @@ mod tests {
         assert_eq!(c.head.lang.as_deref(), Some("en"));
         assert_eq!(c.text, "Heading\n\nBody.");
         assert_eq!(c.images[0].alt.as_deref(), Some("Cap"));
+    }
+
+    #[test]
+    fn nesting_depth_counts_real_nesting_only() {
+        assert_eq!(nesting_depth("<div><div><p>a<p>b<br><img src=x></div></div>", 100), 2);
+        assert_eq!(nesting_depth("<ul><li>a<li>b</ul><section><span/></section>", 100), 1);
+        // Comparisons inside scripts are not tags.
+        let script = format!("<div><script>{}</script></div>", "if (a<b) x();".repeat(1000));
+        assert_eq!(nesting_depth(&script, 100), 2);
+        let deep = "<div>".repeat(100_000);
+        assert_eq!(nesting_depth(&deep, MAX_NESTING), MAX_NESTING + 1, "stops counting past the limit");
+        assert_eq!(nesting_depth("<!-- <div><div> --><p>x", 100), 0);
     }
 }

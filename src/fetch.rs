@@ -139,6 +139,8 @@ pub enum FetchError {
     Status { url: String, status: u16, tries: u32 },
     #[error("{url}: body over the {limit}-byte limit, cut off after {read} bytes (raise --max-body-size to take it)")]
     TooLarge { url: String, limit: u64, read: u64 },
+    #[error("{url}: the server announces {declared} bytes, over the {limit}-byte limit; not downloaded (raise --max-body-size to take it)")]
+    DeclaredTooLarge { url: String, limit: u64, declared: u64 },
     #[error("{url}: more than {MAX_REDIRECTS} redirects (a redirect loop?)")]
     Redirects { url: String },
     #[error("{url}: {cause}")]
@@ -266,13 +268,15 @@ impl Fetcher {
         host: &Host,
         delay: Duration,
     ) -> Result<Outcome, (FetchError, Option<Duration>)> {
-        let _global = self.global.acquire().await.expect("never closed");
+        // The host's permit and pause first, the global permit last: a task waiting on a busy
+        // or slow host must not hold a place other hosts could use.
         let _host = host.permits.acquire().await.expect("never closed");
         if !delay.is_zero() {
             let mut next = host.next_start.lock().await;
             tokio::time::sleep_until(*next).await;
             *next = Instant::now() + delay;
         }
+        let _global = self.global.acquire().await.expect("never closed");
         let mut request = self.client.get(url.clone());
         if let Some(v) = known {
             if let Some(etag) = &v.etag {
@@ -361,8 +365,8 @@ fn robots_url(url: &Url) -> String {
 /// Reads the body, refusing it once it passes `limit` bytes.
 async fn read_capped(url: &Url, mut response: reqwest::Response, limit: u64) -> Result<Vec<u8>, FetchError> {
     let too_large = |read| FetchError::TooLarge { url: url.to_string(), limit, read };
-    if response.content_length().is_some_and(|n| n > limit) {
-        return Err(too_large(0));
+    if let Some(declared) = response.content_length().filter(|&n| n > limit) {
+        return Err(FetchError::DeclaredTooLarge { url: url.to_string(), limit, declared });
     }
     let mut bytes = Vec::new();
     while let Some(chunk) = response.chunk().await.map_err(|e| classify_error(url, &e))? {
@@ -431,7 +435,7 @@ fn classify_error(url: &Url, e: &reqwest::Error) -> FetchError {
 /// body, so an unchanged body is skipped even when the server sends no validators. Kept as
 /// `http-cache.json` in the index folder; written only after the articles it vouches for are
 /// committed, so a crashed run re-fetches rather than skips.
-#[derive(Debug, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct HttpCache {
     #[serde(default)]
     entries: HashMap<String, CacheEntry>,
@@ -443,6 +447,10 @@ pub struct CacheEntry {
     pub validators: Validators,
     /// xxh3 of the body, hex.
     pub body_hash: String,
+    /// For a feed: whether it was read with `--follow-links` (its articles differ by mode, so
+    /// the entry only stands for the same mode).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub feed_follow_links: Option<bool>,
 }
 
 impl HttpCache {
@@ -533,6 +541,7 @@ mod tests {
         let entry = CacheEntry {
             validators: Validators { etag: Some("\"v1\"".into()), last_modified: None },
             body_hash: body_hash(b"x"),
+            feed_follow_links: None,
         };
         c.insert("http://a/".into(), entry.clone());
         c.save(dir.path()).unwrap();

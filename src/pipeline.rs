@@ -46,6 +46,12 @@ pub fn build_from_parsed(
         BodyFormat::Html => doc.body,
         BodyFormat::Markdown => markdown_to_html(&doc.body),
     };
+    if clean::nesting_depth(&html, clean::MAX_NESTING) > clean::MAX_NESTING {
+        return Err(ParseError {
+            location: doc.source.location,
+            kind: ParseErrorKind::TooDeep { limit: clean::MAX_NESTING },
+        });
+    }
     let Cleaned { text, images, first_heading, head } = clean::clean(&html, is_full_document(&html));
     let front = doc.front;
 

@@ -454,3 +454,52 @@ fn sources_from_a_list_file_and_a_job_file() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("job file") && err.contains("follow_link"), "{err}");
 }
+
+#[test]
+fn a_feed_with_a_failed_item_is_fetched_in_full_next_time() {
+    let s = Server::start();
+    let feed = format!(
+        r#"<?xml version="1.0"?><rss version="2.0"><channel><title>t</title>
+<item><title>Good</title><link>{base}/story/1.html</link><description>teaser one</description></item>
+<item><title>Broken</title><link>{base}/story/missing.html</link><description>teaser two</description></item>
+</channel></rss>"#,
+        base = s.base
+    );
+    s.route("/feed", move |req, _| {
+        if req.headers.get("if-none-match").map(String::as_str) == Some("\"f1\"") {
+            Reply::Full { status: 304, headers: vec![], body: vec![] }
+        } else {
+            Reply::ok("application/rss+xml", feed.clone()).header("ETag", "\"f1\"")
+        }
+    });
+    s.fixed("/story/1.html", "text/html", web_fixture("story.html"));
+    let (_dir, index) = tmp_index();
+    let feed_url = s.url("/feed");
+    let (code, report, ..) = ingest(&index, &[&feed_url, "--follow-links"]);
+    assert_eq!(code, 2);
+    assert_eq!(
+        entry(&report, &s.url("/story/missing.html"))["reason"],
+        format!("{}: HTTP 404", s.url("/story/missing.html"))
+    );
+    assert_eq!(entry(&report, &s.url("/story/1.html"))["status"], "ok");
+
+    let (code, ..) = ingest(&index, &[&feed_url, "--follow-links"]);
+    assert_eq!(code, 2);
+    assert!(
+        !s.requests("/feed")[1].headers.contains_key("if-none-match"),
+        "no validators saved for a feed with a failed item"
+    );
+
+    // Once every item goes in, the feed's validators are kept, for this mode only.
+    s.fixed("/story/missing.html", "text/html", web_fixture("page-og.html"));
+    let (code, ..) = ingest(&index, &[&feed_url, "--follow-links"]);
+    assert_eq!(code, 0);
+    let (code, report, ..) = ingest(&index, &[&feed_url, "--follow-links"]);
+    assert_eq!(code, 0);
+    assert_eq!(s.requests("/feed")[3].headers.get("if-none-match").map(String::as_str), Some("\"f1\""));
+    assert_eq!(report.len(), 1, "an unchanged feed is one entry: {report:#?}");
+    assert_eq!(report[0]["status"], "unchanged");
+    let (code, ..) = ingest(&index, &[&feed_url]);
+    assert_eq!(code, 0);
+    assert!(!s.requests("/feed")[4].headers.contains_key("if-none-match"), "another mode, another reading");
+}

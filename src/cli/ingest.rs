@@ -46,8 +46,11 @@ pub struct IngestArgs {
     user_dict: Option<PathBuf>,
 
     /// Fetch each feed item's page and take the article from it (for feeds of teasers)
-    #[arg(long, help_heading = "Fetching")]
+    #[arg(long, help_heading = "Fetching", overrides_with = "no_follow_links")]
     follow_links: bool,
+    /// Take feed items as the feed gives them (overrides `follow_links: true` in a job file)
+    #[arg(long, help_heading = "Fetching", overrides_with = "follow_links")]
+    no_follow_links: bool,
     /// Requests in flight at once [default: 8]
     #[arg(long, value_name = "N", help_heading = "Fetching")]
     jobs: Option<usize>,
@@ -73,8 +76,11 @@ pub struct IngestArgs {
     #[arg(long, value_name = "UA", help_heading = "Fetching")]
     user_agent: Option<String>,
     /// Fetch URLs that robots.txt disallows
-    #[arg(long, help_heading = "Fetching")]
+    #[arg(long, help_heading = "Fetching", overrides_with = "obey_robots")]
     ignore_robots: bool,
+    /// Obey robots.txt (the default; overrides `ignore_robots: true` in a job file)
+    #[arg(long, help_heading = "Fetching", overrides_with = "ignore_robots")]
+    obey_robots: bool,
     /// Seconds between progress lines when stderr is not a terminal
     #[arg(long, value_name = "SECS", default_value_t = 5, hide = true)]
     progress_interval: u64,
@@ -191,7 +197,7 @@ fn options(args: &IngestArgs, job: &Job) -> Result<IngestOptions> {
         tries: args.tries.or(f.tries).unwrap_or(d.tries).max(1),
         max_body_bytes: args.max_body_size.or(f.max_body_size).unwrap_or(d.max_body_bytes),
         user_agent: args.user_agent.clone().or(f.user_agent.clone()).unwrap_or(d.user_agent),
-        robots: !(args.ignore_robots || f.ignore_robots.unwrap_or(false)),
+        robots: !switch(args.ignore_robots, args.obey_robots).or(f.ignore_robots).unwrap_or(false),
         ..d
     };
     Ok(IngestOptions {
@@ -201,9 +207,14 @@ fn options(args: &IngestArgs, job: &Job) -> Result<IngestOptions> {
             .or(job.max_file_size)
             .unwrap_or(newsdesk::source::DEFAULT_MAX_FILE_BYTES),
         fetch,
-        follow_links: args.follow_links || job.follow_links.unwrap_or(false),
+        follow_links: switch(args.follow_links, args.no_follow_links).or(job.follow_links).unwrap_or(false),
         ..IngestOptions::default()
     })
+}
+
+/// A flag pair (`--x` / `--no-x`, the last one given wins): `Some` when either was given.
+fn switch(on: bool, off: bool) -> Option<bool> {
+    (on || off).then_some(on)
 }
 
 /// Sources listed one per line.

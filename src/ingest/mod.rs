@@ -190,15 +190,13 @@ pub fn ingest(
     progress: &mut dyn FnMut(Event<'_>),
 ) -> Result<IngestReport, IndexError> {
     let started = Instant::now();
-    let (paths, urls): (Vec<_>, Vec<_>) = sources.iter().partition(|s| matches!(s, SourceSpec::Path(_)));
-    let paths: Vec<PathBuf> = paths
-        .into_iter()
-        .filter_map(|s| if let SourceSpec::Path(p) = s { Some(p.clone()) } else { None })
-        .collect();
-    let urls: Vec<String> = urls
-        .into_iter()
-        .filter_map(|s| if let SourceSpec::Url(u) = s { Some(u.clone()) } else { None })
-        .collect();
+    let (mut paths, mut urls) = (Vec::new(), Vec::new());
+    for source in sources {
+        match source {
+            SourceSpec::Path(p) => paths.push(p.clone()),
+            SourceSpec::Url(u) => urls.push(u.clone()),
+        }
+    }
 
     let (files, discovery_errors) = source::discover(&paths);
     tracing::info!(files = files.len(), urls = urls.len(), problems = discovery_errors.len(), "sources");
@@ -220,8 +218,14 @@ pub fn ingest(
             message: e.to_string(),
         })?;
         let location = raw.source.location.clone();
-        let article = build_article(raw, &opts.parse, analyzer, &corpus, Utc::now())
-            .map_err(|e| Failure { location, stage: Stage::Parse, message: e.to_string() })?;
+        // A panic on hostile input is this file's failure, not the run's.
+        let built = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            build_article(raw, &opts.parse, analyzer, &corpus, Utc::now()).map_err(|e| e.to_string())
+        }))
+        .unwrap_or_else(|panic| {
+            Err(format!("{location}: internal error: {} (please report this)", panic_message(&*panic)))
+        });
+        let article = built.map_err(|message| Failure { location, stage: Stage::Parse, message })?;
         Counters::add(&opts.counters.parsed, 1);
         Ok(article)
     };
@@ -249,7 +253,7 @@ pub fn ingest(
     // Only now are the articles the cache vouches for committed.
     if let Some(cache) = http_cache {
         if let Err(e) = cache.save(store.path()) {
-            tracing::warn!(error = %e, "cannot save the HTTP cache; the next run fetches everything again");
+            tracing::warn!(error = %e, "cannot save the HTTP cache; the next run re-fetches what this one fetched");
         }
     }
     report.elapsed = started.elapsed();
@@ -333,7 +337,8 @@ impl<'s, 'p> Sink<'s, 'p> {
                 true
             }
             Err(e) => {
-                self.fail(Failure { location, stage: Stage::Index, message: e.to_string() });
+                let message = format!("{location}: {e}");
+                self.fail(Failure { location, stage: Stage::Index, message });
                 false
             }
         };
@@ -358,6 +363,20 @@ impl<'s, 'p> Sink<'s, 'p> {
     }
 }
 
+/// Threads that prepare articles: one per core, within reason.
+fn worker_count() -> usize {
+    std::thread::available_parallelism().map_or(2, |n| n.get()).clamp(1, 8)
+}
+
+/// The message of a caught panic.
+fn panic_message(panic: &(dyn std::any::Any + Send)) -> String {
+    panic
+        .downcast_ref::<&str>()
+        .map(|s| s.to_string())
+        .or_else(|| panic.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "a panic".to_string())
+}
+
 /// How far workers may run ahead of the consumer, in items: bounds the memory held by
 /// finished-but-not-yet-consumed articles whatever the batch size.
 const WINDOW: usize = 64;
@@ -373,7 +392,7 @@ fn in_order_parallel<T: Sync, R: Send>(
     use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
     use std::sync::{Condvar, Mutex};
 
-    let workers = std::thread::available_parallelism().map_or(2, |n| n.get()).clamp(1, 8);
+    let workers = worker_count();
     let next = AtomicUsize::new(0);
     let stop = AtomicBool::new(false);
     let consumed = (Mutex::new(0usize), Condvar::new());

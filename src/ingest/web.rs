@@ -3,30 +3,40 @@
 //! ```text
 //!  tokio runtime (fetch thread)      preparation workers (all cores)     writer (caller's thread)
 //!  URL tasks ── bounded queue ──► decode, parse, clean, analyse ── bounded queue ──► Sink
-//!  feed task → item tasks (--follow-links)
+//!  feed task → item-page tasks (--follow-links)
 //! ```
 //!
-//! At most a few times `--jobs` fetch tasks exist at once (the global and per-host limits
-//! live in [`Fetcher`]); both queues hold a fixed number of documents. So memory stays flat
-//! however long the list of URLs, and a slow writer slows the fetching rather than piling up
-//! bodies.
+//! Memory is bounded whatever the length of the list or the fan-out of feeds: a fetch task
+//! holds one of [`slots`](Context::slots) (4 × `--jobs`) from before its request until its body
+//! has been handed on, and both queues hold a fixed number of documents. A slow writer slows
+//! the fetching rather than piling up bodies. A feed task gives its slot back once the feed is
+//! parsed, before its item pages take theirs, so feeds cannot starve their own items.
 //!
-//! A feed's validators are recorded only when every item of it went in, so a feed with a
-//! failed item is fetched in full again next time.
+//! Panics on hostile input, in a preparation worker or a fetch task, become failures of that
+//! one source. If the writer stops (a commit failed), the work queue is closed, fetch tasks
+//! are aborted and the workers wind down.
+//!
+//! A feed's cache entry is recorded only when every item of it went in, so a feed with a
+//! failed item is fetched in full again next time; it also remembers whether the feed was read
+//! with `--follow-links`, and is not used when the mode changed.
 
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+use std::panic::AssertUnwindSafe;
+use std::sync::Arc;
+use std::time::Duration;
 
 use chrono::Utc;
-use tokio::sync::mpsc;
+use futures_util::FutureExt;
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
+use tokio::task::JoinSet;
 use url::Url;
 
-use super::{Counters, Failure, IngestOptions, Sink, Stage};
+use super::{panic_message, worker_count, Counters, Failure, IngestOptions, Sink, Stage};
 use crate::analyze::{Analyzer, DocFreq};
 use crate::article::{Article, SourceKind, SourceRef};
 use crate::fetch::{body_hash, Body, CacheEntry, Fetcher, HttpCache, Outcome};
 use crate::index::IndexError;
-use crate::parse::{self, ParsedDocument};
+use crate::parse::{self, ParseError, ParseErrorKind, ParsedDocument};
 use crate::pipeline::build_from_parsed;
 use crate::source::RawDocument;
 use crate::web::{self, feed, Kind};
@@ -52,16 +62,20 @@ enum Doc {
     },
 }
 
+/// A cache entry to record once its source went in: (key, entry).
+type CacheUpdate = (String, CacheEntry);
+
 /// What the fetch side hands on.
 enum Work {
     Document {
         location: String,
         doc: Box<Doc>,
-        cache: Option<(String, CacheEntry)>,
+        cache: Option<CacheUpdate>,
         feed: Option<Arc<str>>,
     },
     Unchanged {
         location: String,
+        cache: Option<CacheUpdate>,
         feed: Option<Arc<str>>,
     },
     Failed {
@@ -72,26 +86,24 @@ enum Work {
     FeedDone {
         feed: Arc<str>,
         items: usize,
-        entry: (String, CacheEntry),
+        entry: CacheUpdate,
     },
 }
 
 /// What the writer receives.
 enum Ready {
-    Article {
-        article: Box<Article>,
-        location: String,
-        cache: Option<(String, CacheEntry)>,
-        feed: Option<Arc<str>>,
-    },
+    Article { article: Box<Article>, location: String, cache: Option<CacheUpdate>, feed: Option<Arc<str>> },
     Other(Work),
 }
 
 struct Context {
     fetcher: Fetcher,
-    cache: HttpCache,
+    /// What earlier runs recorded; read-only during the run.
+    cache: Arc<HttpCache>,
     follow_links: bool,
     counters: Arc<Counters>,
+    /// Bodies fetched and not yet handed on, or being fetched (see the module doc).
+    slots: Arc<Semaphore>,
 }
 
 /// Fetches `urls` and writes what they hold through `sink`. Returns the HTTP cache with the
@@ -110,10 +122,7 @@ pub(super) fn ingest_urls(
             Err(e) => sink.fail(Failure { location: u.clone(), stage: Stage::Fetch, message: e.to_string() }),
         }
     }
-    let cache = HttpCache::load(sink.store.path());
-    if checked.is_empty() {
-        return Ok(cache);
-    }
+    let cache = Arc::new(HttpCache::load(sink.store.path()));
     let setup = Fetcher::new(opts.fetch.clone()).map_err(|e| e.to_string()).and_then(|fetcher| {
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)
@@ -123,44 +132,43 @@ pub(super) fn ingest_urls(
         Ok((fetcher, runtime))
     });
     let (fetcher, runtime) = match setup {
+        _ if checked.is_empty() => return Ok(take(cache)),
         Ok(x) => x,
         Err(message) => {
             for (u, _) in checked {
-                sink.fail(Failure { location: u, stage: Stage::Fetch, message: message.clone() });
+                let message = format!("{u}: cannot set up the HTTP client: {message}");
+                sink.fail(Failure { location: u, stage: Stage::Fetch, message });
             }
-            return Ok(cache);
+            return Ok(take(cache));
         }
     };
     let ctx = Arc::new(Context {
+        slots: Arc::new(Semaphore::new(fetcher.options().jobs.max(1) * 4)),
         fetcher,
-        cache,
+        cache: cache.clone(),
         follow_links: opts.follow_links,
         counters: opts.counters.clone(),
     });
-    let mut updates: Vec<(String, CacheEntry)> = Vec::new();
+    let mut updates: Vec<CacheUpdate> = Vec::new();
     let mut feeds: HashMap<Arc<str>, Tally> = HashMap::new();
     let mut result = Ok(());
 
-    let (work_tx, work_rx) = mpsc::channel::<Work>(QUEUE);
-    let work_rx = Mutex::new(work_rx);
+    let (work_tx, work_rx) = async_channel::bounded::<Work>(QUEUE);
     let (ready_tx, ready_rx) = std::sync::mpsc::sync_channel::<Ready>(QUEUE);
-    let workers = std::thread::available_parallelism().map_or(2, |n| n.get()).clamp(1, 8);
     std::thread::scope(|scope| {
-        let fetch_ctx = ctx.clone();
-        let runtime = &runtime;
+        let (fetch_ctx, runtime) = (ctx.clone(), &runtime);
         scope.spawn(move || runtime.block_on(dispatch(fetch_ctx, checked, work_tx)));
-        for _ in 0..workers {
-            let ready_tx = ready_tx.clone();
-            let (work_rx, counters) = (&work_rx, &ctx.counters);
-            scope.spawn(move || loop {
-                let next = work_rx.lock().unwrap_or_else(|e| e.into_inner()).blocking_recv();
-                let Some(work) = next else { break };
-                let ready = prepare(work, opts, analyzer, corpus, counters);
-                if ready_tx.send(ready).is_err() {
-                    // The writer stopped: make the fetch side stop too.
-                    work_rx.lock().unwrap_or_else(|e| e.into_inner()).close();
-                    break;
+        for _ in 0..worker_count() {
+            let (ready_tx, work_rx, counters) = (ready_tx.clone(), work_rx.clone(), &ctx.counters);
+            scope.spawn(move || {
+                while let Ok(work) = work_rx.recv_blocking() {
+                    let ready = prepare(work, opts, analyzer, corpus, counters);
+                    if ready_tx.send(ready).is_err() {
+                        break;
+                    }
                 }
+                // The writer stopped: make the fetch side stop too.
+                work_rx.close();
             });
         }
         drop(ready_tx);
@@ -170,14 +178,21 @@ pub(super) fn ingest_urls(
                 break;
             }
         }
+        work_rx.close();
         drop(ready_rx);
     });
     result?;
-    let mut cache = Arc::into_inner(ctx).map(|c| c.cache).unwrap_or_default();
+    drop(ctx);
+    let mut cache = take(cache);
     for (url, entry) in updates {
         cache.insert(url, entry);
     }
     Ok(cache)
+}
+
+/// The cache back from its `Arc` once the run's tasks are gone (a copy if one were not).
+fn take(cache: Arc<HttpCache>) -> HttpCache {
+    Arc::try_unwrap(cache).unwrap_or_else(|shared| (*shared).clone())
 }
 
 /// How a feed's items fared so far.
@@ -186,25 +201,24 @@ struct Tally {
     expected: Option<usize>,
     seen: usize,
     failed: bool,
-    entry: Option<(String, CacheEntry)>,
+    entry: Option<CacheUpdate>,
 }
 
 fn write(
     sink: &mut Sink<'_, '_>,
     ready: Ready,
-    updates: &mut Vec<(String, CacheEntry)>,
+    updates: &mut Vec<CacheUpdate>,
     feeds: &mut HashMap<Arc<str>, Tally>,
 ) -> Result<(), IndexError> {
     let (feed, ok) = match ready {
         Ready::Article { article, location, cache, feed } => {
             let ok = sink.accept(*article, location)?;
-            if let (true, Some(entry)) = (ok, cache) {
-                updates.push(entry);
-            }
+            updates.extend(cache.filter(|_| ok));
             (feed, ok)
         }
-        Ready::Other(Work::Unchanged { location, feed }) => {
+        Ready::Other(Work::Unchanged { location, cache, feed }) => {
             sink.unchanged(&location);
+            updates.extend(cache);
             (feed, true)
         }
         Ready::Other(Work::Failed { failure, feed }) => {
@@ -230,19 +244,16 @@ fn write(
 }
 
 /// Records a feed's cache entry once all its items are in, and none failed.
-fn settle(feeds: &mut HashMap<Arc<str>, Tally>, feed: &Arc<str>, updates: &mut Vec<(String, CacheEntry)>) {
-    let Some(tally) = feeds.get(feed) else { return };
-    if tally.expected != Some(tally.seen) {
-        return;
-    }
-    if let Some(tally) = feeds.remove(feed) {
-        if let (false, Some(entry)) = (tally.failed, tally.entry) {
+fn settle(feeds: &mut HashMap<Arc<str>, Tally>, feed: &Arc<str>, updates: &mut Vec<CacheUpdate>) {
+    if feeds.get(feed).is_some_and(|t| t.expected == Some(t.seen)) {
+        if let Some(Tally { failed: false, entry: Some(entry), .. }) = feeds.remove(feed) {
             updates.push(entry);
         }
     }
 }
 
-/// Parse, clean and analyse one document (on a worker thread).
+/// Parse, clean and analyse one document (on a worker thread). A panic on hostile input is
+/// this document's failure, not the run's.
 fn prepare(
     work: Work,
     opts: &IngestOptions,
@@ -251,45 +262,62 @@ fn prepare(
     counters: &Counters,
 ) -> Ready {
     let Work::Document { location, doc, cache, feed } = work else { return Ready::Other(work) };
-    let parsed = match *doc {
-        Doc::File { body, html } => {
-            let text = crate::charset::decode(&body.bytes, content_charset(&body)).text;
-            let raw = RawDocument {
-                source: SourceRef { kind: SourceKind::Url, location: body.url.to_string() },
-                extension: if html { "html" } else { "md" }.to_string(),
-                text,
-            };
-            parse::parse(raw, &opts.parse)
-        }
-        Doc::Page { body } => Ok(page(&body, opts)),
-        Doc::Item(item) => Ok(item),
-        Doc::ItemPage { body, item } => Ok(merge(page(&body, opts), item)),
-    };
-    let article = parsed.and_then(|doc| build_from_parsed(doc, &opts.parse, analyzer, corpus, Utc::now()));
-    match article {
+    let built = std::panic::catch_unwind(AssertUnwindSafe(|| {
+        let parsed = match *doc {
+            Doc::File { body, html } => {
+                let raw = RawDocument {
+                    source: SourceRef { kind: SourceKind::Url, location: body.url.to_string() },
+                    extension: if html { "html" } else { "md" }.to_string(),
+                    text: decode(&body),
+                };
+                parse::parse(raw, &opts.parse)
+            }
+            Doc::Page { body } => page(&body, opts).map(|mut page| {
+                page.front.url.get_or_insert_with(|| body.url.to_string());
+                page
+            }),
+            Doc::Item(item) => Ok(item),
+            Doc::ItemPage { body, item } => page(&body, opts).map(|page| merge(page, item, &body.url)),
+        };
+        parsed
+            .and_then(|doc| build_from_parsed(doc, &opts.parse, analyzer, corpus, Utc::now()))
+            .map_err(|e| format!("{location}: {}", e.kind))
+    }))
+    .unwrap_or_else(|panic| {
+        Err(format!("{location}: internal error: {} (please report this)", panic_message(&*panic)))
+    });
+    match built {
         Ok(article) => {
             Counters::add(&counters.parsed, 1);
             Ready::Article { article: Box::new(article), location, cache, feed }
         }
-        Err(e) => {
-            let failure = Failure { location, stage: Stage::Parse, message: e.to_string() };
-            Ready::Other(Work::Failed { failure, feed })
+        Err(message) => {
+            Ready::Other(Work::Failed { failure: Failure { location, stage: Stage::Parse, message }, feed })
         }
     }
 }
 
-fn content_charset(body: &Body) -> Option<&str> {
-    body.content_type.as_deref().and_then(crate::charset::charset_param)
+fn decode(body: &Body) -> String {
+    crate::charset::decode(&body.bytes, body.content_type.as_deref().and_then(crate::charset::charset_param))
+        .text
 }
 
-fn page(body: &Body, opts: &IngestOptions) -> ParsedDocument {
-    let text = crate::charset::decode(&body.bytes, content_charset(body)).text;
-    web::page::document(&text, &body.url, &opts.parse)
+/// A page's document; `url` is only what the page itself declares. Pages nested beyond
+/// [`clean::MAX_NESTING`](crate::clean::MAX_NESTING) are refused before they are parsed.
+fn page(body: &Body, opts: &IngestOptions) -> Result<ParsedDocument, ParseError> {
+    let text = decode(body);
+    let limit = crate::clean::MAX_NESTING;
+    if crate::clean::nesting_depth(&text, limit) > limit {
+        return Err(ParseError { location: body.url.to_string(), kind: ParseErrorKind::TooDeep { limit } });
+    }
+    Ok(web::page::document(&text, &body.url, &opts.parse))
 }
 
 /// A feed item's page, with the item's metadata where the page has none, and the item's body
-/// if the page yields no content.
-fn merge(mut page: ParsedDocument, item: ParsedDocument) -> ParsedDocument {
+/// if the page yields no content. The URL (and so the id) is the page's canonical one, else the
+/// feed's link, else where the page was fetched from: the feed's link is what the same story
+/// has as an id when read without `--follow-links`.
+fn merge(mut page: ParsedDocument, item: ParsedDocument, fetched_from: &Url) -> ParsedDocument {
     let (f, i) = (&mut page.front, item.front);
     f.title = f.title.take().or(i.title);
     f.author = f.author.take().or(i.author);
@@ -299,53 +327,66 @@ fn merge(mut page: ParsedDocument, item: ParsedDocument) -> ParsedDocument {
     }
     f.lead_image = f.lead_image.take().or(i.lead_image);
     f.lang = f.lang.take().or(i.lang);
-    // The feed's link is what the user subscribed to: keep it as the id's URL when the page
-    // names no canonical URL of its own.
-    f.url = f.url.take().or(i.url);
+    f.url = f.url.take().or(i.url).or_else(|| Some(fetched_from.to_string()));
     if page.body.trim().is_empty() {
         page.body = item.body;
     }
     page
 }
 
-/// Spawns fetch tasks for `urls`, never more than a few times the concurrency limit at once.
-async fn dispatch(ctx: Arc<Context>, urls: Vec<(String, Url)>, tx: mpsc::Sender<Work>) {
-    let mut tasks = tokio::task::JoinSet::new();
-    let in_flight = ctx.fetcher.options().jobs.max(1) * 4;
-    for (requested, url) in urls {
+/// Spawns a fetch task per URL (each holding a slot), then waits for them all.
+async fn dispatch(ctx: Arc<Context>, urls: Vec<(String, Url)>, tx: async_channel::Sender<Work>) {
+    let mut tasks = JoinSet::new();
+    for (location, url) in urls {
+        let Ok(slot) = ctx.slots.clone().acquire_owned().await else { break };
         if tx.is_closed() {
             break;
         }
-        while tasks.len() >= in_flight {
-            tasks.join_next().await;
-        }
-        tasks.spawn(fetch_source(ctx.clone(), requested, url, tx.clone()));
+        let task = fetch_source(ctx.clone(), location.clone(), url, tx.clone(), slot);
+        tasks.spawn(guarded(task, location, None, tx.clone()));
+        while tasks.try_join_next().is_some() {}
     }
-    while tasks.join_next().await.is_some() {}
+    drain(&mut tasks, &tx).await;
+}
+
+/// Waits for `tasks`, aborting them if the writer side has gone away.
+async fn drain(tasks: &mut JoinSet<()>, tx: &async_channel::Sender<Work>) {
+    while !tasks.is_empty() {
+        if tx.is_closed() {
+            tasks.abort_all();
+        }
+        tokio::select! {
+            _ = tasks.join_next() => {}
+            _ = tokio::time::sleep(Duration::from_millis(200)) => {}
+        }
+    }
+}
+
+/// Runs a fetch task so that a panic in it becomes a failure of its source.
+async fn guarded(
+    task: impl std::future::Future<Output = ()>,
+    location: String,
+    feed: Option<Arc<str>>,
+    tx: async_channel::Sender<Work>,
+) {
+    if let Err(panic) = AssertUnwindSafe(task).catch_unwind().await {
+        let message = format!("{location}: internal error: {} (please report this)", panic_message(&*panic));
+        let _ =
+            tx.send(Work::Failed { failure: Failure { location, stage: Stage::Fetch, message }, feed }).await;
+    }
 }
 
 /// What a fetch came to, before the body is looked at.
 enum Fetched {
     Body(Body, CacheEntry),
-    Unchanged,
+    /// A 304, or the same bytes as last time; with the entry to record if validators changed.
+    Unchanged(Option<CacheEntry>),
     Failed(Failure),
 }
 
-impl Context {
-    /// The cache key of a URL. A feed read with `--follow-links` yields other articles than
-    /// the same feed read without, so the two modes keep apart entries.
-    fn cache_key(&self, location: &str) -> String {
-        if self.follow_links {
-            format!("{location} (follow-links)")
-        } else {
-            location.to_string()
-        }
-    }
-}
-
 async fn fetch(ctx: &Context, location: &str, url: &Url) -> Fetched {
-    let key = ctx.cache_key(location);
-    let cached = ctx.cache.get(&key);
+    let cached =
+        ctx.cache.get(location).filter(|c| c.feed_follow_links.is_none_or(|f| f == ctx.follow_links));
     match ctx.fetcher.get(url, cached.map(|c| &c.validators)).await {
         Err(e) => Fetched::Failed(Failure {
             location: location.to_string(),
@@ -354,15 +395,21 @@ async fn fetch(ctx: &Context, location: &str, url: &Url) -> Fetched {
         }),
         Ok(Outcome::NotModified) => {
             Counters::add(&ctx.counters.fetched, 1);
-            Fetched::Unchanged
+            Fetched::Unchanged(None)
         }
         Ok(Outcome::Body(body)) => {
             Counters::add(&ctx.counters.fetched, 1);
-            let entry = CacheEntry { validators: body.validators.clone(), body_hash: body_hash(&body.bytes) };
-            if cached.is_some_and(|c| c.body_hash == entry.body_hash) {
-                Fetched::Unchanged
-            } else {
-                Fetched::Body(body, entry)
+            let mut entry = CacheEntry {
+                validators: body.validators.clone(),
+                body_hash: body_hash(&body.bytes),
+                feed_follow_links: None,
+            };
+            match cached {
+                Some(c) if c.body_hash == entry.body_hash => {
+                    entry.feed_follow_links = c.feed_follow_links;
+                    Fetched::Unchanged(Some(entry).filter(|e| e != c))
+                }
+                _ => Fetched::Body(body, entry),
             }
         }
     }
@@ -373,29 +420,39 @@ fn parse_failure(location: &str, message: impl std::fmt::Display) -> Failure {
 }
 
 /// One URL the user named: a file, a page or a feed.
-async fn fetch_source(ctx: Arc<Context>, location: String, url: Url, tx: mpsc::Sender<Work>) {
-    let (body, entry) = match fetch(&ctx, &location, &url).await {
-        Fetched::Body(body, entry) => (body, entry),
-        Fetched::Unchanged => {
-            let _ = tx.send(Work::Unchanged { location, feed: None }).await;
-            return;
-        }
-        Fetched::Failed(failure) => {
-            let _ = tx.send(Work::Failed { failure, feed: None }).await;
-            return;
-        }
+async fn fetch_source(
+    ctx: Arc<Context>,
+    location: String,
+    url: Url,
+    tx: async_channel::Sender<Work>,
+    slot: OwnedSemaphorePermit,
+) {
+    {
+        let work = match fetch(&ctx, &location, &url).await {
+            Fetched::Unchanged(entry) => {
+                let cache = entry.map(|e| (location.clone(), e));
+                Work::Unchanged { location, cache, feed: None }
+            }
+            Fetched::Failed(failure) => Work::Failed { failure, feed: None },
+            Fetched::Body(body, entry) => match web::classify(body.content_type.as_deref(), &body.bytes) {
+                Err(e) => Work::Failed { failure: parse_failure(&location, e), feed: None },
+                Ok(Kind::Feed) => return feed_items(ctx, location, body, entry, tx, slot).await,
+                Ok(kind) => document(location, body, kind, entry, None),
+            },
+        };
+        let _ = tx.send(work).await;
+        drop(slot);
+    }
+}
+
+/// The work for a fetched file or page (`kind` is not a feed).
+fn document(location: String, body: Body, kind: Kind, entry: CacheEntry, feed: Option<Arc<str>>) -> Work {
+    let doc = match kind {
+        Kind::File { html } => Doc::File { body, html },
+        _ => Doc::Page { body },
     };
-    let doc = match web::classify(body.content_type.as_deref(), &body.bytes) {
-        Err(e) => {
-            let _ = tx.send(Work::Failed { failure: parse_failure(&location, e), feed: None }).await;
-            return;
-        }
-        Ok(Kind::Feed) => return feed_items(ctx, location, body, entry, tx).await,
-        Ok(Kind::Page) => Doc::Page { body },
-        Ok(Kind::File { html }) => Doc::File { body, html },
-    };
-    let cache = Some((ctx.cache_key(&location), entry));
-    let _ = tx.send(Work::Document { location, doc: Box::new(doc), cache, feed: None }).await;
+    let cache = Some((location.clone(), entry));
+    Work::Document { location, doc: Box::new(doc), cache, feed }
 }
 
 /// A feed: its items are handed on (or their pages fetched), then a `FeedDone`.
@@ -403,50 +460,65 @@ async fn feed_items(
     ctx: Arc<Context>,
     location: String,
     body: Body,
-    entry: CacheEntry,
-    tx: mpsc::Sender<Work>,
+    mut entry: CacheEntry,
+    tx: async_channel::Sender<Work>,
+    slot: OwnedSemaphorePermit,
 ) {
-    let text = crate::charset::decode(&body.bytes, content_charset(&body)).text;
-    let items = match feed::items(&text, &body.url) {
+    // Decoding and XML parsing are CPU work: off the runtime's two threads.
+    let parsed = tokio::task::spawn_blocking(move || {
+        std::panic::catch_unwind(|| feed::items(&decode(&body), &body.url).map_err(|e| e.to_string()))
+            .unwrap_or_else(|panic| {
+                Err(format!("internal error: {} (please report this)", panic_message(&*panic)))
+            })
+    })
+    .await
+    .unwrap_or_else(|e| Err(format!("internal error: {e}")));
+    drop(slot);
+    let items = match parsed {
         Ok(items) => items,
-        Err(e) => {
-            let _ = tx.send(Work::Failed { failure: parse_failure(&location, e), feed: None }).await;
+        Err(message) => {
+            let _ = tx.send(Work::Failed { failure: parse_failure(&location, message), feed: None }).await;
             return;
         }
     };
-    Counters::add(&ctx.counters.found, items.len());
-    let feed: Arc<str> = location.into();
+    // The feed's own place among the sources known is taken by its items.
+    match items.len() {
+        0 => {
+            ctx.counters.found.fetch_sub(1, std::sync::atomic::Ordering::Relaxed);
+        }
+        n => Counters::add(&ctx.counters.found, n - 1),
+    }
+    let feed: Arc<str> = location.as_str().into();
     let count = items.len();
-    let mut pages = tokio::task::JoinSet::new();
-    let in_flight = ctx.fetcher.options().jobs.max(1) * 4;
+    let mut pages = JoinSet::new();
     for item in items {
         if tx.is_closed() {
+            pages.abort_all();
             return;
         }
         match item.link.filter(|_| ctx.follow_links) {
             Some(link) => {
-                while pages.len() >= in_flight {
-                    pages.join_next().await;
-                }
-                pages.spawn(item_page(ctx.clone(), link, item.doc, feed.clone(), tx.clone()));
+                let Ok(slot) = ctx.slots.clone().acquire_owned().await else { return };
+                let task = item_page(ctx.clone(), link.clone(), item.doc, feed.clone(), tx.clone(), slot);
+                pages.spawn(guarded(task, link.to_string(), Some(feed.clone()), tx.clone()));
+                while pages.try_join_next().is_some() {}
             }
             None => {
                 let location = item.doc.front.url.clone().unwrap_or_else(|| item.doc.source.location.clone());
-                let work = Work::Document {
-                    location,
-                    doc: Box::new(Doc::Item(item.doc)),
-                    cache: None,
-                    feed: Some(feed.clone()),
-                };
-                if tx.send(work).await.is_err() {
+                let doc = Box::new(Doc::Item(item.doc));
+                if tx
+                    .send(Work::Document { location, doc, cache: None, feed: Some(feed.clone()) })
+                    .await
+                    .is_err()
+                {
                     return;
                 }
             }
         }
     }
-    while pages.join_next().await.is_some() {}
-    let entry = (ctx.cache_key(&feed), entry);
-    let _ = tx.send(Work::FeedDone { feed, items: count, entry }).await;
+    drain(&mut pages, &tx).await;
+    entry.feed_follow_links = Some(ctx.follow_links);
+    let _ = tx.send(Work::FeedDone { feed, items: count, entry: (location, entry) }).await;
 }
 
 /// `--follow-links`: the page behind a feed item.
@@ -455,28 +527,32 @@ async fn item_page(
     link: Url,
     item: ParsedDocument,
     feed: Arc<str>,
-    tx: mpsc::Sender<Work>,
+    tx: async_channel::Sender<Work>,
+    slot: OwnedSemaphorePermit,
 ) {
-    let location = link.to_string();
-    let feed = Some(feed);
-    let work = match fetch(&ctx, &location, &link).await {
-        Fetched::Unchanged => Work::Unchanged { location, feed },
-        Fetched::Failed(failure) => Work::Failed { failure, feed },
-        Fetched::Body(body, entry) => match web::classify(body.content_type.as_deref(), &body.bytes) {
-            Ok(Kind::Page) => {
-                let cache = Some((ctx.cache_key(&location), entry));
-                Work::Document { location, doc: Box::new(Doc::ItemPage { body, item }), cache, feed }
+    {
+        let location = link.to_string();
+        let feed = Some(feed);
+        let work = match fetch(&ctx, &location, &link).await {
+            Fetched::Unchanged(entry) => {
+                let cache = entry.map(|e| (location.clone(), e));
+                Work::Unchanged { location, cache, feed }
             }
-            Ok(Kind::File { html }) => {
-                let cache = Some((ctx.cache_key(&location), entry));
-                Work::Document { location, doc: Box::new(Doc::File { body, html }), cache, feed }
-            }
-            Ok(Kind::Feed) => Work::Failed {
-                failure: parse_failure(&location, "the item's link is a feed, not a page"),
-                feed,
+            Fetched::Failed(failure) => Work::Failed { failure, feed },
+            Fetched::Body(body, entry) => match web::classify(body.content_type.as_deref(), &body.bytes) {
+                Ok(Kind::Page) => {
+                    let cache = Some((location.clone(), entry));
+                    Work::Document { location, doc: Box::new(Doc::ItemPage { body, item }), cache, feed }
+                }
+                Ok(Kind::Feed) => Work::Failed {
+                    failure: parse_failure(&location, "the item's link is a feed, not a page"),
+                    feed,
+                },
+                Ok(kind) => document(location, body, kind, entry, feed),
+                Err(e) => Work::Failed { failure: parse_failure(&location, e), feed },
             },
-            Err(e) => Work::Failed { failure: parse_failure(&location, e), feed },
-        },
-    };
-    let _ = tx.send(work).await;
+        };
+        let _ = tx.send(work).await;
+        drop(slot);
+    }
 }

@@ -14,8 +14,10 @@
 //! Not here: fetching, cleaning, or resolving relative image URLs in the content (they are
 //! kept as written).
 
+use std::collections::HashSet;
 use std::sync::LazyLock;
 
+use ego_tree::NodeId;
 use scraper::{ElementRef, Html, Selector};
 use serde_json::Value;
 use url::Url;
@@ -67,6 +69,7 @@ const ARTICLE_TYPES: [&str; 7] = [
 ];
 
 /// Reads `html`, fetched from `page_url` (after redirects), into a document for the pipeline.
+/// `front.url` is the URL the page declares for itself (made absolute), if any.
 pub fn document(html: &str, page_url: &Url, opts: &ParseOptions) -> ParsedDocument {
     let dom = Html::parse_document(html);
     let meta = Meta::read(&dom, page_url);
@@ -143,8 +146,7 @@ impl Meta {
                 .and_then(|a| text_of(a.get("url")?).or_else(|| text_of(a.get("mainEntityOfPage")?)))
                 .or_else(|| og(&["og:url"]))
                 .or_else(|| dom.select(&CANONICAL).find_map(|e| e.value().attr("href")).map(str::to_string))
-                .and_then(absolute)
-                .or_else(|| Some(page_url.to_string())),
+                .and_then(absolute),
             image: ld
                 .as_ref()
                 .and_then(|a| list_of(a.get("image")?).into_iter().next())
@@ -287,12 +289,30 @@ fn link_density(e: &ElementRef<'_>) -> f64 {
     linked as f64 / total as f64
 }
 
+/// Paragraphs scored at most: enough for any article, a bound for a hostile page.
+const MAX_SCORED_PARAGRAPHS: usize = 20_000;
+
+/// The elements that are furniture or inside furniture, found in one pass over the tree (each
+/// element is looked at once, not once per paragraph below it).
+fn furnished(dom: &Html) -> HashSet<NodeId> {
+    let mut set = HashSet::new();
+    for node in dom.root_element().descendants() {
+        let Some(e) = ElementRef::wrap(node) else { continue };
+        let parent_in = node.parent().is_some_and(|p| set.contains(&p.id()));
+        if parent_in || is_furniture(&e) {
+            set.insert(node.id());
+        }
+    }
+    set
+}
+
 /// The HTML of the page's main content.
 fn main_content(dom: &Html) -> String {
+    let furniture = furnished(dom);
     for css in CONTAINERS.iter() {
         let best = dom
             .select(css)
-            .filter(|e| !e.ancestors().filter_map(ElementRef::wrap).any(|a| is_furniture(&a)))
+            .filter(|e| !furniture.contains(&e.id()))
             .map(|e| (paragraph_chars(&e), e))
             .filter(|(n, e)| *n >= MIN_CONTAINER_CHARS && link_density(e) < 0.5)
             .max_by_key(|(n, _)| *n);
@@ -300,7 +320,7 @@ fn main_content(dom: &Html) -> String {
             return e.html();
         }
     }
-    scored_candidate(dom)
+    scored_candidate(dom, &furniture)
         .or_else(|| dom.select(&BODY).next())
         .map(|e| e.html())
         .unwrap_or_else(|| dom.root_element().html())
@@ -314,16 +334,16 @@ fn paragraph_chars(e: &ElementRef<'_>) -> usize {
 /// Readability's scoring, simplified: each real paragraph gives its parent a score for its
 /// length and commas (Chinese ones included) and its grandparent half of it; an element's score
 /// is then scaled down by its link density and up or down by its class and id.
-fn scored_candidate(dom: &Html) -> Option<ElementRef<'_>> {
+fn scored_candidate<'a>(dom: &'a Html, furniture: &HashSet<NodeId>) -> Option<ElementRef<'a>> {
     use std::collections::HashMap;
     let mut scores: HashMap<_, f64> = HashMap::new();
-    for p in dom.select(&PARAGRAPHS) {
+    for p in dom.select(&PARAGRAPHS).take(MAX_SCORED_PARAGRAPHS) {
         let text: String = p.text().collect();
         let chars = text.chars().filter(|c| !c.is_whitespace()).count();
         if chars < MIN_PARAGRAPH_CHARS {
             continue;
         }
-        if p.ancestors().filter_map(ElementRef::wrap).any(|a| is_furniture(&a)) {
+        if furniture.contains(&p.id()) {
             continue;
         }
         let commas = text.chars().filter(|c| matches!(c, ',' | '，' | '、' | '。')).count();
@@ -409,7 +429,7 @@ mod tests {
         let bare = "<html><head><title> 只有标题 </title></head><body><p>x</p></body></html>";
         let f = document(bare, &url(), &ParseOptions::default()).front;
         assert_eq!(f.title.as_deref(), Some("只有标题"));
-        assert_eq!(f.url.as_deref(), Some(url().as_str()), "the fetched URL when the page names none");
+        assert_eq!(f.url, None, "only what the page declares; the caller knows where it fetched it");
     }
 
     #[test]
