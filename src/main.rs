@@ -148,6 +148,41 @@ enough articles (1,000) for keywords to use the corpus's own IDF.
 Example:
   newsdesk --taxonomy my-topics.yaml reanalyze")]
     Reanalyze,
+    /// Delete articles from the index by id
+    #[command(after_help = "\
+Prints the ids it removed on stdout. Exits with 1 when an id is not in the index (the others
+are still removed). Articles that named a removed one as their original keep that link until
+`newsdesk reanalyze`.
+
+Example:
+  newsdesk remove 6cebd891868b898d 0b5e4c21a9f3d7e2")]
+    Remove {
+        /// Ids of the articles to delete (as `search` and `show` print them)
+        #[arg(required = true, value_name = "ID")]
+        ids: Vec<String>,
+        /// Print the result as JSON
+        #[arg(long)]
+        json: bool,
+    },
+    /// Delete articles whose source file no longer exists
+    #[command(after_help = "\
+Only articles read from local files are checked; articles from URLs and feeds stay. Prints
+`ID<TAB>PATH` of each article it removes (or, with --dry-run, would remove) on stdout.
+
+Examples:
+  newsdesk prune --missing --dry-run
+  newsdesk prune --missing")]
+    Prune {
+        /// Delete the articles whose source file is gone (required: the only kind of pruning)
+        #[arg(long, required = true)]
+        missing: bool,
+        /// Only list what would be deleted
+        #[arg(long)]
+        dry_run: bool,
+        /// Print the result as JSON
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 #[derive(Args)]
@@ -303,6 +338,30 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 report.changed,
                 report.duplicates,
                 report.elapsed.as_secs_f64()
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Remove { ids, json } => {
+            let store = Store::open(&index)?;
+            let report = ingest::remove(&store, &ids)?;
+            emit(json, &report, |out| report.removed.iter().try_for_each(|id| writeln!(out, "{id}")))?;
+            for id in &report.unknown {
+                eprintln!("no article with id {id} in {}", index.display());
+            }
+            eprintln!("removed {} of {} articles from {}", report.removed.len(), ids.len(), index.display());
+            Ok(if report.unknown.is_empty() { ExitCode::SUCCESS } else { ExitCode::from(1) })
+        }
+        Command::Prune { missing: _, dry_run, json } => {
+            let store = Store::open(&index)?;
+            let report = ingest::prune_missing(&store, dry_run)?;
+            emit(json, &report, |out| {
+                report.missing.iter().try_for_each(|m| writeln!(out, "{}\t{}", m.id, m.path))
+            })?;
+            eprintln!(
+                "{} {} of {} articles from local files (source gone)",
+                if dry_run { "would prune" } else { "pruned" },
+                report.missing.len(),
+                report.checked
             );
             Ok(ExitCode::SUCCESS)
         }

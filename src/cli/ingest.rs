@@ -40,6 +40,15 @@ pub struct IngestArgs {
     /// Print the run's summary as JSON on stdout
     #[arg(long)]
     json: bool,
+    /// Read, parse and analyse everything again, even files and URLs that have not changed
+    #[arg(long)]
+    force: bool,
+    /// Commit after this many changed articles [default: 5000]
+    #[arg(long, value_name = "N")]
+    commit_every: Option<usize>,
+    /// Commit at least this often while articles are waiting, e.g. 30s [default: 60s]
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+    commit_interval: Option<Duration>,
     /// Extra words for segmentation, jieba format (`word [freq] [tag]` per line); kept in the
     /// index folder and used by every later command on it
     #[arg(long, value_name = "FILE")]
@@ -208,6 +217,9 @@ fn options(args: &IngestArgs, job: &Job) -> Result<IngestOptions> {
             .unwrap_or(newsdesk::source::DEFAULT_MAX_FILE_BYTES),
         fetch,
         follow_links: switch(args.follow_links, args.no_follow_links).or(job.follow_links).unwrap_or(false),
+        force: args.force,
+        commit_every: args.commit_every.unwrap_or(IngestOptions::default().commit_every).max(1),
+        commit_interval: args.commit_interval.unwrap_or(IngestOptions::default().commit_interval),
         ..IngestOptions::default()
     })
 }

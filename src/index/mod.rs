@@ -68,8 +68,8 @@ const WRITER_MEMORY_BYTES: usize = 256 * 1024 * 1024;
 pub enum IndexError {
     #[error("no index at {path}; create one with `newsdesk ingest PATH…` (or point --index / NEWSDESK_INDEX at an existing one)")]
     Missing { path: PathBuf },
-    #[error("{path} is being written by another newsdesk process; wait for it to finish (or remove {path}/.tantivy-writer.lock if no such process runs)")]
-    Busy { path: PathBuf },
+    #[error("index {path} is being written by another newsdesk process{}; wait for it to finish", pid.map(|p| format!(" (pid {p})")).unwrap_or_default())]
+    Busy { path: PathBuf, pid: Option<u32> },
     #[error("{path} was made by an incompatible newsdesk (layout {found}, this one reads {expected}); ingest again into a new --index folder")]
     Incompatible { path: PathBuf, found: String, expected: u32 },
     #[error("{path}: {message}")]
@@ -377,15 +377,17 @@ impl Store {
         }
     }
 
-    /// Opens the single writer. Fails with [`IndexError::Busy`] while another process holds it.
+    /// Opens the single writer. Fails at once with [`IndexError::Busy`] (naming the other
+    /// process) while another process holds it.
     pub fn writer(&self) -> Result<StoreWriter<'_>, IndexError> {
+        let lock = WriterLock::acquire(&self.path)?;
         let writer = self.index.writer(WRITER_MEMORY_BYTES).map_err(|e| match e {
             tantivy::TantivyError::LockFailure(LockError::LockBusy, _) => {
-                IndexError::Busy { path: self.path.clone() }
+                IndexError::Busy { path: self.path.clone(), pid: None }
             }
             e => self.err(e),
         })?;
-        Ok(StoreWriter { store: self, writer, searcher: self.searcher(), seen: HashMap::new() })
+        Ok(StoreWriter { store: self, writer, searcher: self.searcher(), seen: HashMap::new(), _lock: lock })
     }
 
     /// Bytes the index takes on disk.
@@ -442,6 +444,63 @@ pub struct StoreWriter<'a> {
     searcher: Searcher,
     /// Fingerprints written in this session, so a second copy of an id is judged against it.
     seen: HashMap<String, String>,
+    /// Released last, after tantivy's writer (fields drop in order).
+    _lock: WriterLock,
+}
+
+/// The lock file naming the process that writes an index. It is held with an OS file lock
+/// (`flock`), which the kernel releases when the process ends however it ends, so a lock left
+/// by a crashed or killed process is never in force: the next writer takes it, sees the old
+/// pid in the file, and says so.
+const LOCK_FILE: &str = "newsdesk.lock";
+
+struct WriterLock {
+    file: std::fs::File,
+}
+
+impl WriterLock {
+    fn acquire(dir: &Path) -> Result<WriterLock, IndexError> {
+        use std::io::{Read, Seek, Write};
+        let path = dir.join(LOCK_FILE);
+        let io = |e: std::io::Error| io_error(&path, e);
+        let mut file = std::fs::OpenOptions::new()
+            .read(true)
+            .write(true)
+            .create(true)
+            .truncate(false)
+            .open(&path)
+            .map_err(io)?;
+        let mut holder = String::new();
+        match file.try_lock() {
+            Ok(()) => {}
+            Err(std::fs::TryLockError::WouldBlock) => {
+                let _ = file.read_to_string(&mut holder);
+                return Err(IndexError::Busy { path: dir.to_path_buf(), pid: holder.trim().parse().ok() });
+            }
+            Err(std::fs::TryLockError::Error(e)) => return Err(io(e)),
+        }
+        file.read_to_string(&mut holder).map_err(io)?;
+        if let Ok(pid) = holder.trim().parse::<u32>() {
+            // A clean exit empties the file: a pid in it is a writer that died mid-run.
+            tracing::warn!(
+                "{}: recovered the write lock of newsdesk process {pid}, which ended without releasing it \
+                 (killed or crashed); what it had not committed is not in the index, so run its ingest again",
+                dir.display()
+            );
+        }
+        file.set_len(0).map_err(io)?;
+        file.rewind().map_err(io)?;
+        write!(file, "{}", std::process::id()).map_err(io)?;
+        file.sync_data().map_err(io)?;
+        Ok(WriterLock { file })
+    }
+}
+
+impl Drop for WriterLock {
+    fn drop(&mut self) {
+        // Emptied while still locked; the lock itself goes with the file handle.
+        let _ = self.file.set_len(0);
+    }
 }
 
 impl StoreWriter<'_> {
@@ -527,6 +586,16 @@ impl StoreWriter<'_> {
         doc.add_text(f.fingerprint, fingerprint);
         doc.add_text(f.record, record);
         doc
+    }
+
+    /// Deletes the article `id`; `false` when the committed index has no such article.
+    pub fn delete(&mut self, id: &str) -> Result<bool, IndexError> {
+        let found = self.store.find(&self.searcher, id)?.is_some() || self.seen.contains_key(id);
+        if found {
+            self.writer.delete_term(Term::from_field_text(self.store.fields.id, id));
+            self.seen.remove(id);
+        }
+        Ok(found)
     }
 
     /// Makes everything upserted so far durable and visible.

@@ -12,7 +12,12 @@
 //! Commits happen every [`IngestOptions::commit_every`] articles and at the end, never per
 //! article. Not here: how progress is shown, or HTTP itself (see [`crate::fetch`]).
 
+mod remove;
+mod state;
 mod web;
+
+pub use remove::{prune_missing, remove, Missing, PruneReport, RemoveReport};
+pub use state::FileState;
 
 use std::collections::HashMap;
 use std::path::PathBuf;
@@ -38,8 +43,13 @@ pub struct IngestOptions {
     pub parse: ParseOptions,
     /// Files over this size are refused unread.
     pub max_file_bytes: u64,
-    /// Articles between two commits.
+    /// Changed articles between two commits.
     pub commit_every: usize,
+    /// Longest time between two commits while articles are waiting.
+    pub commit_interval: Duration,
+    /// Read, parse and analyse every source again: skip nothing by file stamp, HTTP
+    /// validators or body hash.
+    pub force: bool,
     /// How URLs are fetched.
     pub fetch: FetchOptions,
     /// Fetch each feed item's page and take the article from it (feeds that carry teasers).
@@ -54,6 +64,8 @@ impl Default for IngestOptions {
             parse: ParseOptions::default(),
             max_file_bytes: DEFAULT_MAX_FILE_BYTES,
             commit_every: 5_000,
+            commit_interval: Duration::from_secs(60),
+            force: false,
             fetch: FetchOptions::default(),
             follow_links: false,
             counters: Arc::default(),
@@ -201,7 +213,10 @@ pub fn ingest(
     let (files, discovery_errors) = source::discover(&paths);
     tracing::info!(files = files.len(), urls = urls.len(), problems = discovery_errors.len(), "sources");
     Counters::add(&opts.counters.found, files.len() + urls.len());
-    let mut sink = Sink::new(store, opts, progress)?;
+    // The writer (and its lock) first: the file state is only read and written under it.
+    let writer = store.writer()?;
+    let state = std::sync::RwLock::new(FileState::load(store.path()));
+    let mut sink = Sink::new(store, writer, opts, &state, progress)?;
     for e in discovery_errors {
         sink.fail(Failure {
             location: e.path().display().to_string(),
@@ -211,12 +226,22 @@ pub fn ingest(
     }
 
     let corpus = store.doc_freq();
-    let prepare = |path: &PathBuf| -> Result<Article, Failure> {
-        let raw = source::read_file(path, opts.max_file_bytes).map_err(|e| Failure {
+    let prepare = |path: &PathBuf| -> Result<Prepared, Failure> {
+        let read_failure = |e: source::SourceError| Failure {
             location: path.display().to_string(),
             stage: Stage::Read,
             message: e.to_string(),
-        })?;
+        };
+        let meta = std::fs::metadata(path)
+            .map_err(|error| read_failure(source::SourceError::Io { path: path.clone(), error }))?;
+        let (key, stamp) = (FileState::key(path), state::Stamp::of(&meta));
+        if !opts.force {
+            let known = state.read().unwrap_or_else(|e| e.into_inner());
+            if let Some(id) = known.unchanged(&key, stamp) {
+                return Ok(Prepared::Skipped { location: key.clone(), id: id.to_string() });
+            }
+        }
+        let raw = source::read_file(path, opts.max_file_bytes).map_err(read_failure)?;
         let location = raw.source.location.clone();
         // A panic on hostile input is this file's failure, not the run's.
         let built = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
@@ -227,14 +252,18 @@ pub fn ingest(
         });
         let article = built.map_err(|message| Failure { location, stage: Stage::Parse, message })?;
         Counters::add(&opts.counters.parsed, 1);
-        Ok(article)
+        Ok(Prepared::Article(Box::new(article), key, stamp))
     };
     let mut result = Ok(());
     in_order_parallel(&files, prepare, |prepared| {
         let step = match prepared {
-            Ok(article) => {
+            Ok(Prepared::Article(article, key, stamp)) => {
                 let location = article.source.location.clone();
-                sink.accept(article, location).map(drop)
+                sink.accept(*article, location, Some((key, stamp))).map(drop)
+            }
+            Ok(Prepared::Skipped { location, id }) => {
+                sink.unchanged(&location, Some(&id));
+                Ok(())
             }
             Err(failure) => {
                 sink.fail(failure);
@@ -260,9 +289,23 @@ pub fn ingest(
     Ok(report)
 }
 
+/// A file after preparation.
+enum Prepared {
+    /// With the key and stamp to record once it is committed.
+    Article(Box<Article>, String, state::Stamp),
+    /// Same size and modification time as when it went in: not read.
+    Skipped { location: String, id: String },
+}
+
 /// The single writer's side of a run: duplicate decisions, upserts, commits, counts.
 struct Sink<'s, 'p> {
     store: &'s Store,
+    /// File stamps, shared with the workers that read them; updated at commits.
+    state: &'s std::sync::RwLock<FileState>,
+    /// Stamps of files written since the last commit.
+    pending_files: Vec<(String, state::Entry)>,
+    last_commit: Instant,
+    commit_interval: Duration,
     writer: StoreWriter<'s>,
     register: Register,
     /// Texts written since the last commit, which the index cannot return yet.
@@ -277,12 +320,18 @@ struct Sink<'s, 'p> {
 impl<'s, 'p> Sink<'s, 'p> {
     fn new(
         store: &'s Store,
+        writer: StoreWriter<'s>,
         opts: &IngestOptions,
+        state: &'s std::sync::RwLock<FileState>,
         progress: &'p mut dyn FnMut(Event<'_>),
     ) -> Result<Self, IndexError> {
         Ok(Sink {
             store,
-            writer: store.writer()?,
+            state,
+            pending_files: Vec::new(),
+            last_commit: Instant::now(),
+            commit_interval: opts.commit_interval,
+            writer,
             register: store.duplicate_register()?,
             pending: HashMap::new(),
             since_commit: 0,
@@ -300,17 +349,25 @@ impl<'s, 'p> Sink<'s, 'p> {
         self.report.failures.push(failure);
     }
 
-    /// A source that was not even parsed because it has not changed (a 304, the same body).
-    fn unchanged(&mut self, location: &str) {
+    /// A source that was not even parsed because it has not changed (same file stamp, a 304,
+    /// the same body).
+    fn unchanged(&mut self, location: &str, id: Option<&str>) {
         self.report.unchanged += 1;
         Counters::add(&self.counters.indexed, 1);
-        (self.progress)(Event::Done { location, id: None, outcome: Upsert::Unchanged });
+        (self.progress)(Event::Done { location, id, outcome: Upsert::Unchanged });
     }
 
     /// Decides the article's duplicate link and upserts it; `location` is the source as the
     /// user knows it (a path, a URL, a feed item's link). `Ok(false)` when the index refused
     /// this one article (recorded as a failure); `Err` when a commit failed and the run must end.
-    fn accept(&mut self, mut article: Article, location: String) -> Result<bool, IndexError> {
+    /// `file` is the state key and stamp of a local file, recorded once the article is
+    /// committed.
+    fn accept(
+        &mut self,
+        mut article: Article,
+        location: String,
+        file: Option<(String, state::Stamp)>,
+    ) -> Result<bool, IndexError> {
         let hash = u64::from_str_radix(&article.simhash, 16).unwrap_or(0);
         let published = article.published_at.map(|t| t.timestamp());
         let probe = Probe { id: &article.id, simhash: hash, published, text: &article.text };
@@ -329,6 +386,9 @@ impl<'s, 'p> Sink<'s, 'p> {
                 }
                 Counters::add(&self.counters.indexed, 1);
                 (self.progress)(Event::Done { location: &location, id: Some(&article.id), outcome });
+                if let Some((key, stamp)) = file {
+                    self.pending_files.push((key, state::Entry { stamp, id: article.id.clone() }));
+                }
                 if outcome != Upsert::Unchanged {
                     self.since_commit += 1;
                     self.report.duplicates += usize::from(article.duplicate_of.is_some());
@@ -342,7 +402,8 @@ impl<'s, 'p> Sink<'s, 'p> {
                 false
             }
         };
-        if self.since_commit >= self.commit_every {
+        let overdue = self.since_commit > 0 && self.last_commit.elapsed() >= self.commit_interval;
+        if self.since_commit >= self.commit_every || overdue {
             self.commit()?;
         }
         Ok(stored)
@@ -354,6 +415,17 @@ impl<'s, 'p> Sink<'s, 'p> {
         self.store.reload()?;
         self.pending.clear();
         self.since_commit = 0;
+        self.last_commit = Instant::now();
+        // Only now do the stamps vouch for committed articles.
+        if !self.pending_files.is_empty() {
+            let mut state = self.state.write().unwrap_or_else(|e| e.into_inner());
+            for (key, entry) in self.pending_files.drain(..) {
+                state.insert(key, entry);
+            }
+            if let Err(e) = state.save(self.store.path()) {
+                tracing::warn!(error = %e, "cannot save {}; the next run reads these files again", FileState::FILE);
+            }
+        }
         Ok(())
     }
 

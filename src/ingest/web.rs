@@ -101,6 +101,8 @@ struct Context {
     /// What earlier runs recorded; read-only during the run.
     cache: Arc<HttpCache>,
     follow_links: bool,
+    /// `--force`: no conditional requests, no skipping by body hash.
+    force: bool,
     counters: Arc<Counters>,
     /// Bodies fetched and not yet handed on, or being fetched (see the module doc).
     slots: Arc<Semaphore>,
@@ -147,6 +149,7 @@ pub(super) fn ingest_urls(
         fetcher,
         cache: cache.clone(),
         follow_links: opts.follow_links,
+        force: opts.force,
         counters: opts.counters.clone(),
     });
     let mut updates: Vec<CacheUpdate> = Vec::new();
@@ -212,12 +215,12 @@ fn write(
 ) -> Result<(), IndexError> {
     let (feed, ok) = match ready {
         Ready::Article { article, location, cache, feed } => {
-            let ok = sink.accept(*article, location)?;
+            let ok = sink.accept(*article, location, None)?;
             updates.extend(cache.filter(|_| ok));
             (feed, ok)
         }
         Ready::Other(Work::Unchanged { location, cache, feed }) => {
-            sink.unchanged(&location);
+            sink.unchanged(&location, None);
             updates.extend(cache);
             (feed, true)
         }
@@ -385,8 +388,10 @@ enum Fetched {
 }
 
 async fn fetch(ctx: &Context, location: &str, url: &Url) -> Fetched {
-    let cached =
-        ctx.cache.get(location).filter(|c| c.feed_follow_links.is_none_or(|f| f == ctx.follow_links));
+    let cached = ctx
+        .cache
+        .get(location)
+        .filter(|c| !ctx.force && c.feed_follow_links.is_none_or(|f| f == ctx.follow_links));
     match ctx.fetcher.get(url, cached.map(|c| &c.validators)).await {
         Err(e) => Fetched::Failed(Failure {
             location: location.to_string(),

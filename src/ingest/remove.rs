@@ -1,0 +1,100 @@
+//! Keeping the index in step with the sources: deleting articles by id, and pruning those whose
+//! local file is gone. Both forget the deleted articles' file stamps (see [`FileState`]), so a
+//! file that comes back is read again rather than skipped as unchanged.
+//!
+//! Not here: links from other articles' `duplicate_of` to a deleted original stay until
+//! `reanalyze` decides duplicates afresh.
+
+use std::collections::HashSet;
+
+use serde::Serialize;
+
+use super::FileState;
+use crate::article::SourceKind;
+use crate::index::{IndexError, Store};
+
+/// What `remove` did.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct RemoveReport {
+    pub removed: Vec<String>,
+    /// Ids the index did not have.
+    pub unknown: Vec<String>,
+}
+
+/// Deletes the articles `ids` and commits.
+pub fn remove(store: &Store, ids: &[String]) -> Result<RemoveReport, IndexError> {
+    let mut report = RemoveReport::default();
+    let mut writer = store.writer()?;
+    for id in ids {
+        if writer.delete(id)? {
+            report.removed.push(id.clone());
+        } else {
+            report.unknown.push(id.clone());
+        }
+    }
+    commit_and_forget(store, &mut writer, &report.removed)?;
+    Ok(report)
+}
+
+/// An article whose source file is gone.
+#[derive(Debug, Clone, Serialize)]
+pub struct Missing {
+    pub id: String,
+    pub path: String,
+}
+
+/// What `prune --missing` did (or, with `dry_run`, would do).
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct PruneReport {
+    /// Articles from local files that were checked.
+    pub checked: usize,
+    pub missing: Vec<Missing>,
+    pub dry_run: bool,
+}
+
+/// Deletes every article whose source is a local file that no longer exists. Articles from
+/// URLs and feeds are not touched.
+pub fn prune_missing(store: &Store, dry_run: bool) -> Result<PruneReport, IndexError> {
+    let searcher = store.searcher();
+    let mut report = PruneReport { dry_run, ..Default::default() };
+    for (ord, segment) in searcher.segment_readers().iter().enumerate() {
+        for doc in segment.doc_ids_alive() {
+            let article = store.article_at(&searcher, tantivy::DocAddress::new(ord as u32, doc))?;
+            if article.source.kind != SourceKind::File {
+                continue;
+            }
+            report.checked += 1;
+            // `try_exists`: an unreadable parent is not proof the file is gone.
+            if let Ok(false) = std::path::Path::new(&article.source.location).try_exists() {
+                report.missing.push(Missing { id: article.id, path: article.source.location });
+            }
+        }
+    }
+    if !dry_run && !report.missing.is_empty() {
+        let mut writer = store.writer()?;
+        let ids: Vec<String> = report.missing.iter().map(|m| m.id.clone()).collect();
+        for id in &ids {
+            writer.delete(id)?;
+        }
+        commit_and_forget(store, &mut writer, &ids)?;
+    }
+    Ok(report)
+}
+
+fn commit_and_forget(
+    store: &Store,
+    writer: &mut crate::index::StoreWriter<'_>,
+    ids: &[String],
+) -> Result<(), IndexError> {
+    writer.commit()?;
+    store.reload()?;
+    if !ids.is_empty() {
+        let mut state = FileState::load(store.path());
+        state.forget_ids(&ids.iter().cloned().collect::<HashSet<_>>());
+        state.save(store.path()).map_err(|e| IndexError::Io {
+            path: store.path().join(FileState::FILE),
+            message: e.to_string(),
+        })?;
+    }
+    Ok(())
+}
