@@ -34,14 +34,16 @@ pub struct Decoded {
     pub text: String,
     pub encoding: &'static Encoding,
     pub evidence: Evidence,
+    /// Some bytes were not valid in `encoding` and became U+FFFD.
+    pub had_errors: bool,
 }
 
 /// Decodes `bytes`, given the `charset` parameter of its `Content-Type`, if any.
 pub fn decode(bytes: &[u8], header_charset: Option<&str>) -> Decoded {
     let (encoding, evidence) = sniff(bytes, header_charset);
     // `decode` strips a BOM of the encoding it finds, and switches to the BOM's encoding.
-    let (text, actual, _) = encoding.decode(bytes);
-    Decoded { text: text.into_owned(), encoding: actual, evidence }
+    let (text, actual, had_errors) = encoding.decode(bytes);
+    Decoded { text: text.into_owned(), encoding: actual, evidence, had_errors }
 }
 
 fn sniff(bytes: &[u8], header_charset: Option<&str>) -> (&'static Encoding, Evidence) {
@@ -67,6 +69,21 @@ fn ascii_compatible(enc: &'static Encoding) -> &'static Encoding {
     } else {
         enc
     }
+}
+
+/// Legacy encodings of Chinese, Japanese and Korean text: what detection is trusted to find in
+/// an undeclared file. (A single-byte guess such as windows-1252 decodes any bytes at all, so
+/// it proves nothing about a file that is simply broken.)
+pub fn is_cjk_legacy(encoding: &'static Encoding) -> bool {
+    [
+        encoding_rs::GBK,
+        encoding_rs::GB18030,
+        encoding_rs::BIG5,
+        encoding_rs::SHIFT_JIS,
+        encoding_rs::EUC_JP,
+        encoding_rs::EUC_KR,
+    ]
+    .contains(&encoding)
 }
 
 /// The `charset` parameter of a `Content-Type` value.

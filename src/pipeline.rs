@@ -21,6 +21,13 @@ use crate::source::RawDocument;
 /// Longest title made from a first sentence, in characters.
 const MAX_DERIVED_TITLE_CHARS: usize = 80;
 
+/// Longest title kept, in characters: a title is a line, not a text; a longer one is cut
+/// (with an ellipsis) so that hit lists stay readable.
+const MAX_TITLE_CHARS: usize = 500;
+
+/// Dates further ahead than this are taken for mistakes.
+const MAX_FUTURE_DAYS: i64 = 366;
+
 /// Builds the article record for one raw document.
 pub fn build_article(
     raw: RawDocument,
@@ -60,10 +67,18 @@ pub fn build_from_parsed(
     if title.is_empty() && text.is_empty() {
         return Err(ParseError { location: doc.source.location, kind: ParseErrorKind::Empty });
     }
+    let title = match title.char_indices().nth(MAX_TITLE_CHARS) {
+        Some((cut, _)) => format!("{}…", &title[..cut]),
+        None => title,
+    };
     let url = front.url.or(head.canonical_url);
     let published_at = front
         .published_at
         .or_else(|| head.published.as_deref().and_then(|d| parse::date::parse_date(d, opts.default_zone)));
+    if let Some(date) = published_at.filter(|d| *d > ingested_at + chrono::Duration::days(MAX_FUTURE_DAYS)) {
+        let value = article::format_utc(&date);
+        return Err(ParseError { location: doc.source.location, kind: ParseErrorKind::FutureDate { value } });
+    }
     let lang = front
         .lang
         .or(head.lang)

@@ -31,8 +31,12 @@ pub enum SourceError {
     Walk { path: PathBuf, message: String },
     #[error("{path}: file is {size} bytes, over the {limit}-byte limit")]
     TooLarge { path: PathBuf, size: u64, limit: u64 },
-    #[error("{path}: not valid UTF-8 text (byte {offset}); convert it to UTF-8 first")]
+    #[error("{path}: not valid UTF-8 text (byte {offset}), and no other encoding could be told from it; convert it to UTF-8 first")]
     NotUtf8 { path: PathBuf, offset: usize },
+    #[error("{path}: a binary file (NUL bytes), not an article")]
+    Binary { path: PathBuf },
+    #[error("{path}: not a regular file or folder")]
+    NotRegular { path: PathBuf },
 }
 
 impl SourceError {
@@ -44,7 +48,9 @@ impl SourceError {
             | SourceError::Io { path, .. }
             | SourceError::Walk { path, .. }
             | SourceError::TooLarge { path, .. }
-            | SourceError::NotUtf8 { path, .. } => path,
+            | SourceError::NotUtf8 { path, .. }
+            | SourceError::Binary { path }
+            | SourceError::NotRegular { path } => path,
         }
     }
 }
@@ -82,6 +88,11 @@ pub fn discover(paths: &[PathBuf]) -> (Vec<PathBuf>, Vec<SourceError>) {
                 continue;
             }
         };
+        if !meta.is_file() && !meta.is_dir() {
+            // A FIFO or device would block or never end when read.
+            errors.push(SourceError::NotRegular { path: root.clone() });
+            continue;
+        }
         if meta.is_file() {
             if has_article_extension(root) {
                 files.push(root.clone());
@@ -119,16 +130,39 @@ pub fn read_file(path: &Path, max_bytes: u64) -> Result<RawDocument, SourceError
         return Err(SourceError::TooLarge { path: path.to_path_buf(), size, limit: max_bytes });
     }
     let bytes = fs::read(path).map_err(io)?;
-    let text = String::from_utf8(bytes).map_err(|e| SourceError::NotUtf8 {
-        path: path.to_path_buf(),
-        offset: e.utf8_error().valid_up_to(),
-    })?;
+    let text = decode(path, bytes)?;
     let location = fs::canonicalize(path).map_err(io)?;
     Ok(RawDocument {
         source: SourceRef { kind: SourceKind::File, location: location.to_string_lossy().into_owned() },
         extension: path.extension().map(|e| e.to_string_lossy().to_lowercase()).unwrap_or_default(),
         text,
     })
+}
+
+/// UTF-8 (the rule), UTF-16 with a BOM, or a legacy encoding the file declares
+/// (`<meta charset>`) or that detection finds among the CJK ones without a single bad byte.
+/// Anything else is refused rather than guessed into mojibake.
+fn decode(path: &Path, bytes: Vec<u8>) -> Result<String, SourceError> {
+    let utf16 = bytes.starts_with(&[0xFF, 0xFE]) || bytes.starts_with(&[0xFE, 0xFF]);
+    if !utf16 && bytes.contains(&0) {
+        return Err(SourceError::Binary { path: path.to_path_buf() });
+    }
+    let offset = match std::str::from_utf8(&bytes) {
+        Ok(_) => return Ok(String::from_utf8(bytes).expect("checked")),
+        Err(e) => e.valid_up_to(),
+    };
+    let decoded = crate::charset::decode(&bytes, None);
+    use crate::charset::Evidence;
+    let trusted = match decoded.evidence {
+        Evidence::Bom | Evidence::Header | Evidence::Declared => true,
+        Evidence::Detected => crate::charset::is_cjk_legacy(decoded.encoding),
+    };
+    if trusted && !decoded.had_errors {
+        tracing::debug!(path = %path.display(), encoding = decoded.encoding.name(), "decoded a legacy encoding");
+        Ok(decoded.text)
+    } else {
+        Err(SourceError::NotUtf8 { path: path.to_path_buf(), offset })
+    }
 }
 
 #[cfg(test)]
@@ -159,5 +193,32 @@ mod tests {
         fs::write(&bad, b"ok \xff\xfe").unwrap();
         let err = read_file(&bad, 1000).unwrap_err();
         assert!(matches!(err, SourceError::NotUtf8 { offset: 3, .. }), "{err}");
+        let nul = dir.path().join("nul.md");
+        fs::write(&nul, b"---\ntitle: x\n---\nbody\0").unwrap();
+        assert!(matches!(read_file(&nul, 1000), Err(SourceError::Binary { .. })));
+    }
+
+    #[test]
+    fn gbk_and_utf16_files_are_decoded() {
+        let dir = tempfile::tempdir().unwrap();
+        let text = "---\ntitle: 移动支付互联互通\n---\n多家银行与支付机构的收款码已经实现互认互通，用户可以使用任一支付应用扫码付款。\n";
+        let gbk = dir.path().join("gbk.md");
+        fs::write(&gbk, encoding_rs::GBK.encode(text).0).unwrap();
+        assert_eq!(read_file(&gbk, 10_000).unwrap().text, text);
+        let utf16 = dir.path().join("utf16.md");
+        let mut bytes = vec![0xFF, 0xFE];
+        bytes.extend(text.encode_utf16().flat_map(u16::to_le_bytes));
+        fs::write(&utf16, bytes).unwrap();
+        assert_eq!(read_file(&utf16, 10_000).unwrap().text, text);
+    }
+
+    #[test]
+    fn a_file_deleted_between_discovery_and_reading_is_an_error_naming_it() {
+        let dir = tempfile::tempdir().unwrap();
+        fs::write(dir.path().join("gone.md"), "x").unwrap();
+        let (files, _) = discover(&[dir.path().to_path_buf()]);
+        fs::remove_file(&files[0]).unwrap();
+        let err = read_file(&files[0], 1000).unwrap_err().to_string();
+        assert!(err.contains("gone.md") && err.contains("No such file"), "{err}");
     }
 }

@@ -58,7 +58,7 @@ fn write_articles(dir: &Path, n: usize) {
             seed ^= seed >> 7;
             seed ^= seed << 17;
             body.push_str(WORDS[(seed % WORDS.len() as u64) as usize]);
-            if seed % 7 == 0 {
+            if seed.is_multiple_of(7) {
                 body.push('。');
             }
         }

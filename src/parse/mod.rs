@@ -48,6 +48,8 @@ pub enum ParseErrorKind {
     BadField { key: String, expected: &'static str, found: &'static str },
     #[error("nothing to index: no title and no text")]
     Empty,
+    #[error("date {value} is more than a year in the future; fix the date in the front matter")]
+    FutureDate { value: String },
     #[error("HTML nested more than {limit} levels deep; not read (real articles stay far below that)")]
     TooDeep { limit: usize },
     #[error("unrecognised date {value:?} in `{key}` (use RFC 3339, RFC 2822, YYYY-MM-DD HH:MM[:SS] or 2021年8月20日 15:20)")]
