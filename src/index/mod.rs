@@ -61,7 +61,7 @@ pub const KEYWORD_TOKENIZER: &str = "newsdesk_keyword";
 pub const ENTITY_TOKENIZER: &str = "newsdesk_entity";
 
 /// Memory the writer may buffer before it flushes a segment (split among its threads).
-const WRITER_MEMORY_BYTES: usize = 256 * 1024 * 1024;
+pub const WRITER_MEMORY_BYTES: usize = 256 * 1024 * 1024;
 
 /// Why the index could not be opened, read or written. Each variant names the index.
 #[derive(Debug, thiserror::Error)]
