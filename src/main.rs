@@ -22,8 +22,9 @@ use newsdesk::stats;
 const AFTER_HELP: &str = "\
 Exit codes:
   0  success
-  1  nothing found (search without hits, show of an unknown id)
-  2  error, or an ingest in which some sources failed (the rest went in)
+  1  nothing found (search without hits, show or remove of an unknown id)
+  2  error (including another process writing the index), or an ingest in which some
+     sources failed (the rest went in)
 
 Environment:
   NEWSDESK_INDEX     index folder (same as --index; default ./index)
