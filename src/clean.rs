@@ -48,7 +48,7 @@ pub struct HeadMeta {
     pub lang: Option<String>,
 }
 
-fn selector(css: &str) -> Selector {
+pub(crate) fn selector(css: &str) -> Selector {
     Selector::parse(css).unwrap_or_else(|e| panic!("invalid built-in selector {css:?}: {e}"))
 }
 
@@ -115,7 +115,7 @@ fn render(html: &str) -> String {
 }
 
 /// An element's text with whitespace collapsed.
-fn element_text(e: ElementRef<'_>) -> String {
+pub(crate) fn element_text(e: ElementRef<'_>) -> String {
     collapse_spaces(&e.text().collect::<String>())
 }
 
@@ -231,7 +231,8 @@ pub fn nesting_depth(html: &str, limit: usize) -> usize {
             .iter()
             .position(|b| !(b.is_ascii_alphanumeric() || matches!(b, b'!' | b'?' | b'-')))
             .map_or(bytes.len(), |e| start + e);
-        let name = html[start..name_end].to_ascii_lowercase();
+        // Compared case-insensitively in place: this runs for every tag of every article.
+        let name = &html[start..name_end];
         if name.starts_with("!--") {
             match html[start..].find("-->") {
                 Some(end) => i = start + end + 3,
@@ -245,7 +246,9 @@ pub fn nesting_depth(html: &str, limit: usize) -> usize {
         let tag_end = bytes[name_end..].iter().position(|&b| b == b'>').map_or(bytes.len(), |e| name_end + e);
         if closing {
             depth = depth.saturating_sub(1);
-        } else if !(FLAT_ELEMENTS.contains(&name.as_str()) || bytes[..tag_end].ends_with(b"/")) {
+        } else if !(FLAT_ELEMENTS.iter().any(|f| f.eq_ignore_ascii_case(name))
+            || bytes[..tag_end].ends_with(b"/"))
+        {
             depth += 1;
             deepest = deepest.max(depth);
             if deepest > limit {
@@ -253,8 +256,9 @@ pub fn nesting_depth(html: &str, limit: usize) -> usize {
             }
         }
         i = tag_end.min(bytes.len());
-        if !closing && (name == "script" || name == "style") {
-            let close = format!("</{name}");
+        let raw_text = ["script", "style"].into_iter().find(|t| t.eq_ignore_ascii_case(name));
+        if let (false, Some(tag)) = (closing, raw_text) {
+            let close = format!("</{tag}");
             match find_ascii_case_insensitive(&html[i..], &close) {
                 Some(at) => i += at,
                 None => break,

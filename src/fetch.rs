@@ -474,10 +474,7 @@ impl HttpCache {
 
     /// Writes the cache atomically (a temporary file renamed over the old one).
     pub fn save(&self, index: &Path) -> std::io::Result<()> {
-        let mut tmp = tempfile::NamedTempFile::new_in(index)?;
-        serde_json::to_writer(std::io::BufWriter::new(tmp.as_file_mut()), self)?;
-        tmp.persist(Self::path(index)).map_err(|e| e.error)?;
-        Ok(())
+        crate::index::write_json_atomically(&Self::path(index), self)
     }
 
     pub fn get(&self, url: &str) -> Option<&CacheEntry> {

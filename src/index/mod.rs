@@ -624,6 +624,21 @@ fn tantivy_error(path: &Path, error: tantivy::TantivyError) -> IndexError {
     IndexError::Tantivy { path: path.to_path_buf(), error }
 }
 
+/// Writes `value` as JSON to `path` atomically: a temporary file in the same folder, flushed,
+/// then renamed over the old one, so a crash leaves the old file or the new one, never half.
+/// The side files of the index folder (`files.json`, `http-cache.json`) are written this way.
+pub(crate) fn write_json_atomically(path: &Path, value: &impl serde::Serialize) -> std::io::Result<()> {
+    use std::io::Write;
+    let dir = path.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    let mut tmp = tempfile::NamedTempFile::new_in(dir)?;
+    let mut out = std::io::BufWriter::new(tmp.as_file_mut());
+    serde_json::to_writer(&mut out, value)?;
+    out.flush()?;
+    drop(out);
+    tmp.persist(path).map_err(|e| e.error)?;
+    Ok(())
+}
+
 fn io_error(path: &Path, e: impl std::fmt::Display) -> IndexError {
     IndexError::Io { path: path.to_path_buf(), message: e.to_string() }
 }

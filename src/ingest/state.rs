@@ -63,10 +63,7 @@ impl FileState {
 
     pub fn save(&mut self, dir: &Path) -> std::io::Result<()> {
         self.version = VERSION;
-        let mut tmp = tempfile::NamedTempFile::new_in(dir)?;
-        serde_json::to_writer(std::io::BufWriter::new(tmp.as_file_mut()), self)?;
-        tmp.persist(dir.join(Self::FILE)).map_err(|e| e.error)?;
-        Ok(())
+        crate::index::write_json_atomically(&dir.join(Self::FILE), self)
     }
 
     /// The key of a path.

@@ -23,11 +23,8 @@ use serde_json::Value;
 use url::Url;
 
 use crate::article::{SourceKind, SourceRef};
+use crate::clean::{element_text, selector};
 use crate::parse::{BodyFormat, FrontMatter, ParseOptions, ParsedDocument};
-
-fn selector(css: &str) -> Selector {
-    Selector::parse(css).unwrap_or_else(|e| panic!("invalid built-in selector {css:?}: {e}"))
-}
 
 static JSON_LD: LazyLock<Selector> = LazyLock::new(|| selector("script[type='application/ld+json']"));
 static META: LazyLock<Selector> = LazyLock::new(|| selector("meta[content]"));
@@ -232,10 +229,6 @@ fn meta_values(dom: &Html, names: &[&str]) -> Vec<String> {
         }
     }
     out
-}
-
-fn element_text(e: ElementRef<'_>) -> String {
-    e.text().flat_map(str::split_whitespace).collect::<Vec<_>>().join(" ")
 }
 
 /// Class and id words that mark page furniture rather than the article.
