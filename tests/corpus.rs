@@ -93,3 +93,26 @@ fn the_whole_corpus_ingests_with_zero_failures() {
     cmd.env_remove("NEWSDESK_INDEX").arg("--index").arg(tmp.path().join("idx")).arg("ingest").arg(&dir);
     cmd.assert().success().stderr(contains(format!("ingested {n} new, 0 updated, 0 unchanged, 0 failed")));
 }
+
+/// A search process cuts its query and snippets with jieba instances holding only each text's
+/// words (`segment::dictionary`); they must cut every real article as the full dictionary does.
+#[test]
+fn per_text_dictionaries_cut_every_corpus_file_like_the_full_one() {
+    use newsdesk::segment::{self, dictionary::Lexicon, Mode, Piece};
+    let Some(dir) = corpus() else { return };
+    let (files, _) = source::discover(&[dir]);
+    let lexicon = Lexicon::default();
+    let full = segment::jieba();
+    let pieces = |jieba: &jieba_rs::Jieba, text: &str, mode: Mode| {
+        let mut out: Vec<Piece> = Vec::new();
+        segment::segment_with(jieba, text, mode, |p| out.push(p));
+        out
+    };
+    for path in &files {
+        let raw = source::read_file(path, source::DEFAULT_MAX_FILE_BYTES).unwrap().text;
+        let small = lexicon.for_text(&raw);
+        for mode in [Mode::Index, Mode::Query] {
+            assert!(pieces(&small, &raw, mode) == pieces(full, &raw, mode), "{} ({mode:?})", path.display());
+        }
+    }
+}

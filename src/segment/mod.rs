@@ -17,8 +17,13 @@
 //! Non-Han runs (`Server-side`, `robots.txt`, `1.22`) are split on punctuation into alphanumeric
 //! parts; lower-casing and English stemming are token filters added by [`analyzer`].
 //!
+//! The dictionary comes from [`dictionary`]: a process that cuts little text (a search: one
+//! query, ten snippets) never builds jieba's full trie, which would be most of its run time, but
+//! gives each text an instance holding just that text's words; cuts are identical either way.
+//!
 //! Not here: stop words (phrases need every word), keyword or entity extraction.
 
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::OnceLock;
 
 use jieba_rs::Jieba;
@@ -26,11 +31,22 @@ use tantivy::tokenizer::{
     Language, LowerCaser, RemoveLongFilter, Stemmer, TextAnalyzer, Token, TokenStream, Tokenizer,
 };
 
-/// The jieba dictionary takes ~0.1 s to load, so it is loaded once, on first use, with the
-/// user dictionary if one was installed before that.
-static JIEBA: OnceLock<Jieba> = OnceLock::new();
-/// The user dictionary the instance was built with.
+pub mod dictionary;
+
+use dictionary::Lexicon;
+
+/// The dictionary: jieba's, plus the user dictionary if one was installed before first use.
+static LEXICON: OnceLock<Lexicon> = OnceLock::new();
+/// The user dictionary the lexicon was built with.
 static USER_DICT: OnceLock<String> = OnceLock::new();
+/// The jieba instance holding every word (~0.15 s to build), built on first need.
+static FULL: OnceLock<Jieba> = OnceLock::new();
+/// Bytes of text this process has cut with per-text instances.
+static PER_TEXT_BYTES: AtomicUsize = AtomicUsize::new(0);
+/// Up to this many bytes of text, a process cuts each text with an instance holding only that
+/// text's words (about as costly as the full instance once ~1 MB has gone through); a query and
+/// its ten snippets stay far below it, an ingest is past it after a few hundred articles.
+const PER_TEXT_BUDGET: usize = 1 << 20;
 
 /// A user dictionary that cannot be used.
 #[derive(Debug, thiserror::Error)]
@@ -85,17 +101,30 @@ pub fn install_user_dict(text: &str, origin: &str) -> Result<(), UserDictError> 
     if let Some(current) = USER_DICT.get() {
         return if current == text { Ok(()) } else { Err(UserDictError::Conflict) };
     }
-    let mut jieba = Jieba::new();
-    for (word, freq, tag) in &entries {
-        jieba.add_word(word, *freq, tag.as_deref());
-    }
-    JIEBA.set(jieba).map_err(|_| UserDictError::Conflict)?;
+    let lexicon = Lexicon::with_user(&entries);
+    LEXICON.set(lexicon).map_err(|_| UserDictError::Conflict)?;
     USER_DICT.set(text.to_string()).map_err(|_| UserDictError::Conflict)
 }
 
-/// The process-wide jieba instance (loaded on first use).
+fn lexicon() -> &'static Lexicon {
+    LEXICON.get_or_init(Lexicon::default)
+}
+
+/// The process-wide jieba instance holding every word (built on first use).
 pub fn jieba() -> &'static Jieba {
-    JIEBA.get_or_init(Jieba::new)
+    FULL.get_or_init(|| lexicon().full())
+}
+
+/// Runs `f` with a jieba instance that cuts `text` as [`jieba`] does: that one if it is built,
+/// else, while the process has cut little text, one holding just the words of `text`.
+fn with_jieba_for<R>(text: &str, f: impl FnOnce(&Jieba) -> R) -> R {
+    if let Some(full) = FULL.get() {
+        return f(full);
+    }
+    if PER_TEXT_BYTES.fetch_add(text.len(), Ordering::Relaxed) + text.len() <= PER_TEXT_BUDGET {
+        return f(&lexicon().for_text(text));
+    }
+    f(jieba())
 }
 
 /// Tokens longer than this (in bytes) are noise (base64, hashes) and are dropped.
@@ -123,8 +152,13 @@ pub fn is_han(c: char) -> bool {
 
 /// Cuts `text` into pieces, calling `emit` for each in order of position.
 pub fn segment(text: &str, mode: Mode, emit: impl FnMut(Piece)) {
-    let words = jieba().cut(text, false).into_iter().map(|t| (t.byte_start, t.byte_end));
-    pieces_of_words(text, words, mode, emit);
+    with_jieba_for(text, |jieba| segment_with(jieba, text, mode, emit))
+}
+
+/// [`segment`] with a given jieba instance.
+pub fn segment_with(jieba: &Jieba, text: &str, mode: Mode, emit: impl FnMut(Piece)) {
+    let words = jieba.cut(text, false).into_iter().map(|t| (t.byte_start, t.byte_end));
+    pieces_of_words(jieba, text, words, mode, emit);
 }
 
 /// The part-of-speech classes analysis uses (jieba's `nr`, `ns`, `nt`; everything else).
@@ -167,12 +201,12 @@ pub fn tag_words(text: &str) -> Vec<TaggedWord> {
 
 /// The pieces of `text` given its words (byte ranges, in order, as jieba cut them).
 fn pieces_of_words(
+    jieba: &Jieba,
     text: &str,
     words: impl IntoIterator<Item = (usize, usize)>,
     mode: Mode,
     mut emit: impl FnMut(Piece),
 ) {
-    let jieba = jieba();
     let mut position = 0usize;
     for (base, end) in words {
         let word = &text[base..end];
