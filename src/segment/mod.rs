@@ -15,7 +15,7 @@
 //! Unknown words fall apart into single characters, which a phrase query still matches.
 //!
 //! Non-Han runs (`Server-side`, `robots.txt`, `1.22`) are split on punctuation into alphanumeric
-//! parts; lower-casing and English stemming are token filters added by [`analyzer`].
+//! parts, which [`analyzer`] then lower-cases and stems (English).
 //!
 //! The dictionary comes from [`dictionary`]: a process that cuts little text (a search: one
 //! query, ten snippets) never builds jieba's full trie, which would be most of its run time, but
@@ -28,7 +28,8 @@ use std::sync::OnceLock;
 
 use jieba_rs::Jieba;
 use tantivy::tokenizer::{
-    Language, LowerCaser, RemoveLongFilter, Stemmer, TextAnalyzer, Token, TokenStream, Tokenizer,
+    Language, LowerCaser, RawTokenizer, RemoveLongFilter, Stemmer, TextAnalyzer, Token, TokenStream,
+    Tokenizer,
 };
 
 pub mod dictionary;
@@ -152,6 +153,12 @@ pub fn is_han(c: char) -> bool {
 
 /// Cuts `text` into pieces, calling `emit` for each in order of position.
 pub fn segment(text: &str, mode: Mode, emit: impl FnMut(Piece)) {
+    if let Some(full) = FULL.get() {
+        if let Some(words) = MEMO.take(text) {
+            let words = words.into_iter().map(|(from, to)| (from as usize, to as usize));
+            return pieces_of_words(full, text, words, mode, emit);
+        }
+    }
     with_jieba_for(text, |jieba| segment_with(jieba, text, mode, emit))
 }
 
@@ -180,9 +187,12 @@ pub struct TaggedWord {
 
 /// One jieba pass that yields the words (cut exactly as [`segment`] cuts them: same
 /// dictionary, HMM off) with their part-of-speech tags, for the analysis.
+///
+/// The cut is also left in a small memo, where the index tokenizer finds it when the same text
+/// reaches tantivy moments later, so an ingested article is segmented once (see [`CutMemo`]).
 pub fn tag_words(text: &str) -> Vec<TaggedWord> {
     let base = text.as_ptr() as usize;
-    jieba()
+    let words: Vec<TaggedWord> = jieba()
         .tag(text, false)
         .into_iter()
         .map(|t| {
@@ -196,7 +206,66 @@ pub fn tag_words(text: &str) -> Vec<TaggedWord> {
             };
             TaggedWord { from, to: from + t.word.len(), pos }
         })
-        .collect()
+        .collect();
+    MEMO.put(text, words.iter().map(|w| (w.from as u32, w.to as u32)).collect());
+    words
+}
+
+/// Cuts of texts the analysis has just segmented, waiting for the index tokenizer.
+///
+/// tantivy tokenizes inside `IndexWriter::add_document`, on its own threads, and the only way
+/// to hand it tokens, `PreTokenizedString`, costs more than cutting again (it goes through a
+/// JSON round trip; measured ~45 % more ingest CPU). So the analysis's cut waits here, keyed
+/// by a hash of the text, and the tokenizer takes it instead of cutting. A miss costs nothing
+/// but the cut it would have done anyway, and the cut is the same either way (the tagging pass
+/// and [`segment`] use one instance, HMM off), so the memo only decides speed. It holds the
+/// most recent [`MEMO_CAPACITY`] texts: enough for the articles between analysis and the
+/// writer, and bounded when texts are analysed but never indexed.
+struct CutMemo {
+    inner: std::sync::Mutex<MemoInner>,
+}
+
+#[derive(Default)]
+struct MemoInner {
+    /// Text hash → text length and its words' byte ranges.
+    cuts: std::collections::HashMap<u64, (usize, Vec<(u32, u32)>)>,
+    /// Hashes, oldest first, for eviction.
+    order: std::collections::VecDeque<u64>,
+}
+
+const MEMO_CAPACITY: usize = 1024;
+
+static MEMO: std::sync::LazyLock<CutMemo> =
+    std::sync::LazyLock::new(|| CutMemo { inner: std::sync::Mutex::new(MemoInner::default()) });
+
+impl CutMemo {
+    fn lock(&self) -> std::sync::MutexGuard<'_, MemoInner> {
+        // The memo is a cache: whatever a panicking holder left is still consistent enough.
+        self.inner.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn put(&self, text: &str, words: Vec<(u32, u32)>) {
+        let key = xxhash_rust::xxh3::xxh3_64(text.as_bytes());
+        let mut memo = self.lock();
+        if memo.order.len() >= MEMO_CAPACITY {
+            if let Some(old) = memo.order.pop_front() {
+                memo.cuts.remove(&old);
+            }
+        }
+        memo.cuts.insert(key, (text.len(), words));
+        memo.order.push_back(key);
+    }
+
+    /// The words of `text`, if the analysis cut it recently; each cut is handed out once.
+    fn take(&self, text: &str) -> Option<Vec<(u32, u32)>> {
+        let key = xxhash_rust::xxh3::xxh3_64(text.as_bytes());
+        let mut memo = self.lock();
+        // A 64-bit hash of an equally long text is taken as the same text.
+        match memo.cuts.remove(&key) {
+            Some((len, words)) if len == text.len() => Some(words),
+            _ => None,
+        }
+    }
 }
 
 /// The pieces of `text` given its words (byte ranges, in order, as jieba cut them).
@@ -255,21 +324,35 @@ fn pieces_of_words(
     }
 }
 
-/// A tantivy tokenizer over [`segment`]. Reuses its token buffer between texts.
+/// A tantivy tokenizer over [`segment`]: the pieces, with words that are not all Han
+/// lower-cased and stemmed (English).
+///
+/// Case folding and stemming happen here rather than as tantivy token filters because most
+/// pieces of a Chinese article are Han words, on which both are no-ops that the filters would
+/// still pay for (~10 % of ingest CPU). The other pieces go through tantivy's own `LowerCaser`
+/// and `Stemmer`, so every term is what the filter chain would have made ([`reference_analyzer`]
+/// is that chain; a test compares them over the corpus). Token buffers are reused between texts.
 #[derive(Clone)]
 pub struct JiebaTokenizer {
     mode: Mode,
+    /// Lower-case and stem the pieces that are not all Han (off only in the reference chain).
+    fold: bool,
+    latin: TextAnalyzer,
     tokens: Vec<Token>,
 }
 
 impl JiebaTokenizer {
     pub fn new(mode: Mode) -> Self {
-        JiebaTokenizer { mode, tokens: Vec::new() }
+        let latin = TextAnalyzer::builder(RawTokenizer::default())
+            .filter(LowerCaser)
+            .filter(Stemmer::new(Language::English))
+            .build();
+        JiebaTokenizer { mode, fold: true, latin, tokens: Vec::new() }
     }
 }
 
 pub struct PieceStream<'a> {
-    tokens: &'a mut Vec<Token>,
+    tokens: &'a mut [Token],
     next: usize,
 }
 
@@ -277,18 +360,30 @@ impl Tokenizer for JiebaTokenizer {
     type TokenStream<'a> = PieceStream<'a>;
 
     fn token_stream<'a>(&'a mut self, text: &'a str) -> PieceStream<'a> {
-        self.tokens.clear();
-        let tokens = &mut self.tokens;
-        segment(text, self.mode, |p| {
-            tokens.push(Token {
-                offset_from: p.from,
-                offset_to: p.to,
-                position: p.position,
-                text: text[p.from..p.to].to_string(),
-                position_length: 1,
-            })
+        let JiebaTokenizer { mode, fold, latin, tokens } = self;
+        let mut len = 0;
+        segment(text, *mode, |p| {
+            if len == tokens.len() {
+                tokens.push(Token::default());
+            }
+            let token = &mut tokens[len];
+            len += 1;
+            token.offset_from = p.from;
+            token.offset_to = p.to;
+            token.position = p.position;
+            token.position_length = 1;
+            token.text.clear();
+            let piece = &text[p.from..p.to];
+            if *fold && !piece.chars().all(is_han) {
+                let mut folded = latin.token_stream(piece);
+                if folded.advance() {
+                    token.text.push_str(&folded.token().text);
+                }
+            } else {
+                token.text.push_str(piece);
+            }
         });
-        PieceStream { tokens: &mut self.tokens, next: 0 }
+        PieceStream { tokens: &mut tokens[..len], next: 0 }
     }
 }
 
@@ -307,9 +402,17 @@ impl TokenStream for PieceStream<'_> {
     }
 }
 
-/// The full analyzer for article text: segmentation, lower-casing, English stemming.
+/// The full analyzer for article text: segmentation, then lower-casing and English stemming
+/// of the non-Han words. Tokens longer than [`MAX_TOKEN_BYTES`] never leave [`segment`].
 pub fn analyzer(mode: Mode) -> TextAnalyzer {
-    TextAnalyzer::builder(JiebaTokenizer::new(mode))
+    TextAnalyzer::builder(JiebaTokenizer::new(mode)).build()
+}
+
+/// What [`analyzer`] must equal: segmentation followed by tantivy's length, case and stemming
+/// filters on every token. For tests.
+#[doc(hidden)]
+pub fn reference_analyzer(mode: Mode) -> TextAnalyzer {
+    TextAnalyzer::builder(JiebaTokenizer { fold: false, ..JiebaTokenizer::new(mode) })
         .filter(RemoveLongFilter::limit(MAX_TOKEN_BYTES + 1))
         .filter(LowerCaser)
         .filter(Stemmer::new(Language::English))
@@ -393,6 +496,30 @@ mod tests {
             jieba().cut(text, false).iter().map(|t| (t.byte_start, t.byte_end)).collect();
         assert_eq!(tagged, cut);
         assert!(tag_words("北京").iter().any(|w| w.pos == Pos::Place));
+    }
+
+    #[test]
+    fn the_index_tokenizer_reuses_the_analysis_cut() {
+        let text = "市场监管总局对平台二选一行为处以罚款，推动微信与淘宝互联互通。Regulators act.";
+        let mut expected = Vec::new();
+        segment_with(jieba(), text, Mode::Index, |p| expected.push(p));
+        tag_words(text);
+        let mut got = Vec::new();
+        segment(text, Mode::Index, |p| got.push(p));
+        assert_eq!(got, expected);
+        assert!(MEMO.take(text).is_none(), "the tokenizer should have taken the analysis's cut");
+    }
+
+    #[test]
+    fn the_cut_memo_forgets_the_oldest_beyond_its_capacity() {
+        let memo = CutMemo { inner: std::sync::Mutex::new(MemoInner::default()) };
+        let texts: Vec<String> = (0..=MEMO_CAPACITY).map(|i| format!("第{i}篇")).collect();
+        for t in &texts {
+            memo.put(t, vec![(0, t.len() as u32)]);
+        }
+        assert!(memo.take(&texts[0]).is_none());
+        assert_eq!(memo.take(&texts[MEMO_CAPACITY]), Some(vec![(0, texts[MEMO_CAPACITY].len() as u32)]));
+        assert!(memo.lock().cuts.len() < MEMO_CAPACITY);
     }
 
     #[test]
