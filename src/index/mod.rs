@@ -374,6 +374,7 @@ impl Store {
             searcher: self.searcher(),
             field: self.fields.text,
             analyzer: crate::segment::analyzer(crate::segment::Mode::Query),
+            cache: Default::default(),
         }
     }
 
@@ -407,7 +408,14 @@ pub struct IndexDocFreq {
     searcher: Searcher,
     field: Field,
     analyzer: TextAnalyzer,
+    /// Counts already looked up. The snapshot never changes, so neither do they; and a lookup
+    /// costs a term-dictionary search in every segment, which on a large index was a third of
+    /// the ingest's CPU before this cache. Bounded by [`DOC_FREQ_CACHE`] words.
+    cache: std::sync::RwLock<HashMap<String, u64>>,
 }
+
+/// Words whose document frequency [`IndexDocFreq`] remembers (a few tens of MB at most).
+const DOC_FREQ_CACHE: usize = 500_000;
 
 impl DocFreq for IndexDocFreq {
     fn num_docs(&self) -> u64 {
@@ -415,10 +423,22 @@ impl DocFreq for IndexDocFreq {
     }
 
     fn doc_freq(&self, word: &str) -> u64 {
+        if let Some(&n) = self.cache.read().unwrap_or_else(|e| e.into_inner()).get(word) {
+            return n;
+        }
         let mut analyzer = self.analyzer.clone();
         let mut stream = analyzer.token_stream(word);
-        let Some(token) = stream.next() else { return 0 };
-        self.searcher.doc_freq(&Term::from_field_text(self.field, &token.text)).unwrap_or(0)
+        let n = match stream.next() {
+            Some(token) => {
+                self.searcher.doc_freq(&Term::from_field_text(self.field, &token.text)).unwrap_or(0)
+            }
+            None => 0,
+        };
+        let mut cache = self.cache.write().unwrap_or_else(|e| e.into_inner());
+        if cache.len() < DOC_FREQ_CACHE {
+            cache.insert(word.to_string(), n);
+        }
+        n
     }
 }
 
