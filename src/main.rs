@@ -3,6 +3,11 @@
 
 mod cli;
 
+/// mimalloc instead of the system allocator: ingest allocates and frees millions of small
+/// strings (tokens, words, records) across threads, where glibc's malloc cost ~12 % of CPU.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
