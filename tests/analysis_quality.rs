@@ -112,8 +112,10 @@ fn topic_precision_and_recall_on_the_labelled_corpus() {
     );
     println!("disagreements:\n{}", mistakes.join("\n"));
     assert!(labelled >= 60, "only {labelled} labelled articles");
+    // Guards against regressions, a little under the measured 0.90 / 0.93: the taxonomy was
+    // tuned on these same labels (general vocabulary only), so there is no held-out margin.
     assert!(
-        all.precision() >= 0.68 && all.recall() >= 0.75,
+        all.precision() >= 0.87 && all.recall() >= 0.88,
         "precision {:.2}, recall {:.2}",
         all.precision(),
         all.recall()

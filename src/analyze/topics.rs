@@ -14,7 +14,8 @@
 //! passing mention of even a strong term stays below it, a title mention or repeated mentions
 //! do not; and a topic needs at least [`MIN_DISTINCT_TERMS`] different terms (a company name
 //! repeated is not yet its industry). Chinese terms match anywhere; Latin terms match whole
-//! words, ignoring case.
+//! words, ignoring case. Matches are leftmost-longest, so a term of weight 0 is a stop-phrase
+//! hiding the shorter terms inside it (`游戏规则`, "the rules of the game", is not about games).
 //!
 //! Not here: choosing the taxonomy file (the CLI's), or anything but term evidence.
 
@@ -32,7 +33,7 @@ pub const DENSITY_CHARS: f64 = 1500.0;
 /// A topic rests on at least this many different terms: one name repeated is not a subject.
 pub const MIN_DISTINCT_TERMS: usize = 2;
 /// Threshold of a topic that sets none.
-pub const DEFAULT_THRESHOLD: f64 = 0.5;
+pub const DEFAULT_THRESHOLD: f64 = 0.6;
 
 /// The built-in taxonomy, compiled into the binary.
 pub const DEFAULT_TAXONOMY: &str = include_str!("taxonomy.yaml");
@@ -327,6 +328,27 @@ mod tests {
             .contains(&"artificial-intelligence".to_string()));
         assert!(ids("AI model beats benchmark", "The AI model uses machine learning.")
             .contains(&"artificial-intelligence".to_string()));
+    }
+
+    #[test]
+    fn a_stop_phrase_hides_the_topic_word_inside_it() {
+        let t = Taxonomy::builtin();
+        let gaming = |title: &str, text: &str| t.classify(title, text).iter().any(|m| m.id == "gaming");
+        assert!(gaming("游戏公司发布新游戏", "这家游戏公司的新游戏登上主机平台，游戏玩家期待已久。"));
+        assert!(!gaming(
+            "平台改写游戏规则",
+            "监管改写了游戏规则，游戏规则之外，主机厂商与游戏规则制定者博弈。"
+        ));
+    }
+
+    #[test]
+    fn a_negative_weight_marks_another_main_subject() {
+        let t = Taxonomy::builtin();
+        let phones = |title: &str, text: &str| t.classify(title, text).iter().any(|m| m.id == "smartphones");
+        let text =
+            "小米新款智能手机搭载骁龙处理器，支持快充，手机屏幕刷新率更高。同场还有真无线耳机与智能手表。";
+        assert!(phones("小米新机发布", text));
+        assert!(!phones("小米新机发布会的主角是耳机", text));
     }
 
     #[test]
