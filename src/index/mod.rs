@@ -29,6 +29,8 @@
 //!
 //! Not here: the ingest loop (see [`crate::ingest`]), query syntax, output formats.
 
+mod merge;
+
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
@@ -360,8 +362,14 @@ impl Store {
             let id_strings = self.column_strings(&ids)?;
             let dup_strings = dups.as_ref().map(|c| self.column_strings(c)).transpose()?;
             for doc in segment.doc_ids_alive() {
-                let (Some(h), Some(id)) = (hashes.first(doc), Self::string_of(&ids, &id_strings, doc)) else { continue };
-                let dup = dups.as_ref().zip(dup_strings.as_deref()).and_then(|(c, s)| Self::string_of(c, s, doc)).cloned();
+                let (Some(h), Some(id)) = (hashes.first(doc), Self::string_of(&ids, &id_strings, doc)) else {
+                    continue;
+                };
+                let dup = dups
+                    .as_ref()
+                    .zip(dup_strings.as_deref())
+                    .and_then(|(c, s)| Self::string_of(c, s, doc))
+                    .cloned();
                 register.insert(id, h, published.first(doc).map(|t| t.into_timestamp_secs()), dup);
             }
         }
@@ -369,7 +377,11 @@ impl Store {
     }
 
     /// The string of `doc` in `column`, given the column's strings by ordinal.
-    fn string_of<'s>(column: &tantivy::columnar::StrColumn, strings: &'s [String], doc: u32) -> Option<&'s String> {
+    fn string_of<'s>(
+        column: &tantivy::columnar::StrColumn,
+        strings: &'s [String],
+        doc: u32,
+    ) -> Option<&'s String> {
         column.term_ords(doc).next().and_then(|ord| strings.get(ord as usize))
     }
 
@@ -403,6 +415,7 @@ impl Store {
             }
             e => self.err(e),
         })?;
+        writer.set_merge_policy(Box::new(merge::BoundedMergePolicy::default()));
         Ok(StoreWriter { store: self, writer, searcher: self.searcher(), seen: HashMap::new(), _lock: lock })
     }
 
@@ -475,9 +488,11 @@ pub fn install_user_dict(dir: &Path, text: &str, origin: &str) -> Result<bool, I
 pub struct StoreWriter<'a> {
     store: &'a Store,
     writer: IndexWriter,
-    /// The committed state when the writer opened: what "unchanged" is measured against.
+    /// The committed state as of the last commit (or opening): what "unchanged" is measured
+    /// against.
     searcher: Searcher,
-    /// Fingerprints written in this session, so a second copy of an id is judged against it.
+    /// Fingerprints written since then, so a second copy of an id is judged against it.
+    /// Emptied at each commit, so it never holds more than one batch.
     seen: HashMap<String, String>,
     /// Released last, after tantivy's writer (fields drop in order).
     _lock: WriterLock,
@@ -634,8 +649,12 @@ impl StoreWriter<'_> {
     }
 
     /// Makes everything upserted so far durable and visible.
+    /// The store's searchers see the new state from then on.
     pub fn commit(&mut self) -> Result<(), IndexError> {
         self.writer.commit().map_err(|e| self.store.err(e))?;
+        self.store.reload()?;
+        self.searcher = self.store.searcher();
+        self.seen.clear();
         Ok(())
     }
 }
