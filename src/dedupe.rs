@@ -1,7 +1,8 @@
 //! Which earlier article a new one repeats: the near-duplicate register used while ingesting.
 //!
-//! Every stored article's SimHash sits in memory (8 bytes and an id each), and a new article is
-//! compared with all of them: a popcount per article, microseconds for a large index. Matches
+//! Every stored article's SimHash sits in memory (with its id, date and original, ~70 bytes an
+//! article), and a new article is compared with all of them: a popcount per article, tens of
+//! microseconds for a 100,000-article index. Matches
 //! within [`simhash::NEAR_BITS`] are duplicates; up to [`simhash::CANDIDATE_BITS`] they are
 //! confirmed by shingle overlap with the candidate's text, fetched only then.
 //!
@@ -14,21 +15,33 @@ use std::collections::HashMap;
 
 use crate::analyze::simhash;
 
+/// An article id as the register keeps it: the number its 16 hex digits spell. Every id
+/// newsdesk makes (`article::article_id`) has that form; an id without it is not registered
+/// and finds nothing. Eight bytes instead of a string keep the register at ~70 bytes an article.
+fn key(id: &str) -> Option<u64> {
+    let hex = id.len() == 16 && id.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'));
+    hex.then(|| u64::from_str_radix(id, 16).ok()).flatten()
+}
+
+fn id_of(key: u64) -> String {
+    format!("{key:016x}")
+}
+
 #[derive(Debug, Clone)]
 struct Entry {
-    id: String,
+    id: u64,
     published: Option<i64>,
-    duplicate_of: Option<String>,
+    duplicate_of: Option<u64>,
 }
 
 /// The fingerprints of the articles known so far.
 #[derive(Debug, Default)]
 pub struct Register {
     /// The fingerprints alone, in the order of `entries`: every probe scans all of them, and
-    /// 8 bytes apiece keep that scan in cache (the entries, with their ids, are ten times larger).
+    /// 8 bytes apiece keep that scan in cache.
     hashes: Vec<u64>,
     entries: Vec<Entry>,
-    by_id: HashMap<String, usize>,
+    by_id: HashMap<u64, u32>,
 }
 
 /// What the register needs to know of an article.
@@ -51,14 +64,15 @@ impl Register {
 
     /// Adds or replaces the entry of `id`.
     pub fn insert(&mut self, id: &str, simhash: u64, published: Option<i64>, duplicate_of: Option<String>) {
-        let entry = Entry { id: id.to_string(), published, duplicate_of };
-        match self.by_id.get(id) {
+        let Some(id) = key(id) else { return };
+        let entry = Entry { id, published, duplicate_of: duplicate_of.as_deref().and_then(key) };
+        match self.by_id.get(&id) {
             Some(&i) => {
-                self.hashes[i] = simhash;
-                self.entries[i] = entry;
+                self.hashes[i as usize] = simhash;
+                self.entries[i as usize] = entry;
             }
             None => {
-                self.by_id.insert(id.to_string(), self.entries.len());
+                self.by_id.insert(id, self.entries.len() as u32);
                 self.hashes.push(simhash);
                 self.entries.push(entry);
             }
@@ -68,14 +82,15 @@ impl Register {
     /// The earlier article `probe` repeats, if any. `text_of` fetches a candidate's text when
     /// the fingerprints alone do not decide.
     pub fn find(&self, probe: Probe<'_>, mut text_of: impl FnMut(&str) -> Option<String>) -> Option<String> {
+        let own = key(probe.id)?;
         let mut near = Vec::new();
         within(&self.hashes, probe.simhash, simhash::CANDIDATE_BITS, &mut near);
         let mut candidates: Vec<(&Entry, u32)> = near
             .into_iter()
             .map(|i| (&self.entries[i], simhash::distance(self.hashes[i], probe.simhash)))
             .filter(|&(e, _)| {
-                e.id != probe.id
-                    && e.duplicate_of.as_deref() != Some(probe.id)
+                e.id != own
+                    && e.duplicate_of != Some(own)
                     && !matches!((e.published, probe.published), (Some(theirs), Some(ours)) if theirs > ours)
             })
             .collect();
@@ -88,11 +103,11 @@ impl Register {
             if d <= simhash::NEAR_BITS {
                 return true;
             }
-            let Some(text) = text_of(&e.id) else { return false };
+            let Some(text) = text_of(&id_of(e.id)) else { return false };
             simhash::confirms(probe_shingles.get_or_insert_with(|| simhash::shingles(probe.text)), &text)
         });
         // A chain of copies points at its root.
-        original.map(|(e, _)| e.duplicate_of.clone().unwrap_or_else(|| e.id.clone()))
+        original.map(|(e, _)| id_of(e.duplicate_of.unwrap_or(e.id)))
     }
 }
 
@@ -148,27 +163,42 @@ mod tests {
     }
 
     #[test]
+    fn ids_are_kept_as_the_number_they_spell() {
+        assert_eq!(key("792d74f2453b6e27").map(id_of).as_deref(), Some("792d74f2453b6e27"));
+        assert_eq!(key("000000000000000a"), Some(10));
+        for odd in ["792D74F2453B6E27", "+92d74f2453b6e27", "792d74f2453b6e2", "not-an-id-at-all"] {
+            assert_eq!(key(odd), None, "{odd}");
+        }
+    }
+
+    #[test]
     fn finds_the_earlier_copy_and_not_itself() {
         let mut r = Register::default();
-        r.insert("a", simhash::simhash(A), Some(100), None);
+        r.insert("000000000000000a", simhash::simhash(A), Some(100), None);
         let copy = format!("{A}（本文来源：网络转载）");
-        assert_eq!(r.find(probe("b", &copy, Some(200)), |_| Some(A.to_string())), Some("a".into()));
-        assert_eq!(r.find(probe("a", A, Some(100)), |_| None), None);
+        assert_eq!(
+            r.find(probe("000000000000000b", &copy, Some(200)), |_| Some(A.to_string())),
+            Some("000000000000000a".into())
+        );
+        assert_eq!(r.find(probe("000000000000000a", A, Some(100)), |_| None), None);
     }
 
     #[test]
     fn a_later_article_is_never_the_original() {
         let mut r = Register::default();
-        r.insert("late", simhash::simhash(A), Some(500), None);
-        assert_eq!(r.find(probe("early", A, Some(100)), |_| Some(A.into())), None);
+        r.insert("00000000000000ff", simhash::simhash(A), Some(500), None);
+        assert_eq!(r.find(probe("0000000000000001", A, Some(100)), |_| Some(A.into())), None);
     }
 
     #[test]
     fn reingesting_the_original_does_not_make_it_a_copy_of_its_copy() {
         let mut r = Register::default();
-        r.insert("a", simhash::simhash(A), Some(100), None);
-        r.insert("b", simhash::simhash(A), Some(100), Some("a".into()));
-        assert_eq!(r.find(probe("a", A, Some(100)), |_| Some(A.into())), None);
-        assert_eq!(r.find(probe("c", A, Some(100)), |_| Some(A.into())), Some("a".into()));
+        r.insert("000000000000000a", simhash::simhash(A), Some(100), None);
+        r.insert("000000000000000b", simhash::simhash(A), Some(100), Some("000000000000000a".into()));
+        assert_eq!(r.find(probe("000000000000000a", A, Some(100)), |_| Some(A.into())), None);
+        assert_eq!(
+            r.find(probe("000000000000000c", A, Some(100)), |_| Some(A.into())),
+            Some("000000000000000a".into())
+        );
     }
 }

@@ -412,7 +412,6 @@ impl<'s, 'p> Sink<'s, 'p> {
     fn commit(&mut self) -> Result<(), IndexError> {
         tracing::info!(articles = self.since_commit, "committing");
         self.writer.commit()?;
-        self.store.reload()?;
         self.pending.clear();
         self.since_commit = 0;
         self.last_commit = Instant::now();
