@@ -192,7 +192,18 @@ pub fn search(store: &Store, req: &SearchRequest) -> Result<SearchResults, Searc
         } else {
             let fragment = snippet.fragment();
             let to_chars = |byte: usize| fragment[..byte].chars().count();
-            let ranges = snippet.highlighted().iter().map(|r| [to_chars(r.start), to_chars(r.end)]).collect();
+            // Ranges are checked rather than trusted: a range outside the fragment once came
+            // out of tantivy's snippet generator (see `segment::share_word_spans`).
+            let inside =
+                |r: &&std::ops::Range<usize>| r.start < r.end && fragment.get(r.start..r.end).is_some();
+            let mut ranges: Vec<[usize; 2]> = snippet
+                .highlighted()
+                .iter()
+                .filter(inside)
+                .map(|r| [to_chars(r.start), to_chars(r.end)])
+                .collect();
+            ranges.sort_unstable();
+            ranges.dedup();
             (fragment.to_string(), ranges)
         };
         hits.push(Hit {

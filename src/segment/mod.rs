@@ -383,7 +383,30 @@ impl Tokenizer for JiebaTokenizer {
                 token.text.push_str(piece);
             }
         });
-        PieceStream { tokens: &mut tokens[..len], next: 0 }
+        let tokens = &mut tokens[..len];
+        share_word_spans(tokens);
+        PieceStream { tokens, next: 0 }
+    }
+}
+
+/// Gives the pieces of one word (same position: the word and the words inside it) the word's
+/// byte span, so offsets never go backwards along the stream. tantivy's snippet generator
+/// assumes they don't: a fragment that started at `就是` followed by `这就是说`, which starts
+/// earlier, made a highlight range underflow. Offsets serve only snippets (the index keeps
+/// positions), where highlighting the whole word around a matched inner word is what a reader
+/// wants anyway.
+fn share_word_spans(tokens: &mut [Token]) {
+    let mut start = 0;
+    while start < tokens.len() {
+        let position = tokens[start].position;
+        let end = start + tokens[start..].iter().take_while(|t| t.position == position).count();
+        let from = tokens[start..end].iter().map(|t| t.offset_from).min().unwrap_or(0);
+        let to = tokens[start..end].iter().map(|t| t.offset_to).max().unwrap_or(0);
+        for t in &mut tokens[start..end] {
+            t.offset_from = from;
+            t.offset_to = to;
+        }
+        start = end;
     }
 }
 
@@ -520,6 +543,28 @@ mod tests {
         assert!(memo.take(&texts[0]).is_none());
         assert_eq!(memo.take(&texts[MEMO_CAPACITY]), Some(vec![(0, texts[MEMO_CAPACITY].len() as u32)]));
         assert!(memo.lock().cuts.len() < MEMO_CAPACITY);
+    }
+
+    /// Regression: a `search` whose best snippet began inside a word panicked on a highlight
+    /// range that had underflowed in tantivy's snippet generator.
+    #[test]
+    fn index_token_offsets_never_go_backwards() {
+        let mut analyzer = analyzer(Mode::Index);
+        let mut stream = analyzer.token_stream("这就是说Deepfake基本能骗过现有面部识别服务，支付宝也在用。");
+        let mut last = (0, 0);
+        let mut spans = Vec::new();
+        while let Some(t) = stream.next() {
+            assert!(
+                (t.offset_from, t.offset_to) >= last,
+                "{:?} after {last:?}",
+                (t.offset_from, t.offset_to)
+            );
+            last = (t.offset_from, t.offset_to);
+            spans.push((t.text.clone(), t.offset_from, t.offset_to));
+        }
+        let span = |w: &str| spans.iter().find(|(t, ..)| t == w).map(|&(_, f, t)| (f, t));
+        assert_eq!(span("就是"), span("这就是说"), "inner words carry their word's span: {spans:?}");
+        assert!(span("支付").is_some() && span("支付") == span("支付宝"));
     }
 
     #[test]
