@@ -238,7 +238,7 @@ pub fn ingest(
         if !opts.force {
             let known = state.read().unwrap_or_else(|e| e.into_inner());
             if let Some(id) = known.unchanged(&key, stamp) {
-                return Ok(Prepared::Skipped { location: key.clone(), id: id.to_string() });
+                return Ok(Prepared::Skipped { location: key.clone(), id });
             }
         }
         let raw = source::read_file(path, opts.max_file_bytes).map_err(read_failure)?;

@@ -29,36 +29,78 @@ impl Stamp {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Entry {
     pub stamp: Stamp,
     pub id: String,
 }
 
+/// What is kept of a file: 24 bytes. An archive's state is held whole while it is ingested, so
+/// a path (keyed by its 64-bit hash) and an id (the number its 16 hex digits spell) kept as
+/// strings would cost ~200 bytes an article instead.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+struct Kept {
+    stamp: Stamp,
+    id: u64,
+}
+
 #[derive(Debug, Default, Serialize, Deserialize)]
 pub struct FileState {
     version: u32,
-    /// By absolute path (as given, not resolved through symlinks: no extra syscall per file).
-    files: HashMap<String, Entry>,
+    /// By xxh3 of the absolute path (as given, not resolved through symlinks: no extra syscall
+    /// per file). Two paths with one hash *and* one size and mtime would be mistaken for each
+    /// other: odds of 2⁻⁶⁴ for each pair.
+    files: HashMap<u64, Kept>,
 }
 
-const VERSION: u32 = 1;
+/// `files.json` as version 1 wrote it (paths and ids as strings), read to carry it over.
+#[derive(Deserialize)]
+struct Version1 {
+    files: HashMap<String, Version1Entry>,
+}
+
+#[derive(Deserialize)]
+struct Version1Entry {
+    stamp: Stamp,
+    id: String,
+}
+
+const VERSION: u32 = 2;
+
+fn path_hash(key: &str) -> u64 {
+    xxhash_rust::xxh3::xxh3_64(key.as_bytes())
+}
+
+/// An article id as a number; `None` for an id newsdesk does not make (not 16 hex digits).
+fn id_number(id: &str) -> Option<u64> {
+    let hex = id.len() == 16 && id.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'));
+    hex.then(|| u64::from_str_radix(id, 16).ok()).flatten()
+}
 
 impl FileState {
     pub const FILE: &'static str = "files.json";
 
     /// The state of the index at `dir`; missing or unreadable means empty (it only saves work).
     pub fn load(dir: &Path) -> FileState {
-        match std::fs::read(dir.join(Self::FILE)) {
-            Ok(bytes) => match serde_json::from_slice::<FileState>(&bytes) {
-                Ok(state) if state.version == VERSION => state,
-                _ => {
-                    tracing::warn!("ignoring unreadable {}; every file is read again", Self::FILE);
-                    FileState::default()
+        let Ok(bytes) = std::fs::read(dir.join(Self::FILE)) else { return FileState::default() };
+        let version = serde_json::from_slice::<serde_json::Value>(&bytes)
+            .ok()
+            .and_then(|v| v.get("version").and_then(serde_json::Value::as_u64));
+        let state = match version {
+            Some(2) => serde_json::from_slice::<FileState>(&bytes).ok(),
+            Some(1) => serde_json::from_slice::<Version1>(&bytes).ok().map(|old| {
+                let mut state = FileState::default();
+                for (key, e) in old.files {
+                    state.insert(key, Entry { stamp: e.stamp, id: e.id });
                 }
-            },
-            Err(_) => FileState::default(),
-        }
+                state
+            }),
+            _ => None,
+        };
+        state.unwrap_or_else(|| {
+            tracing::warn!("ignoring unreadable {}; every file is read again", Self::FILE);
+            FileState::default()
+        })
     }
 
     pub fn save(&mut self, dir: &Path) -> std::io::Result<()> {
@@ -66,22 +108,27 @@ impl FileState {
         crate::index::write_json_atomically(&dir.join(Self::FILE), self)
     }
 
-    /// The key of a path.
+    /// The key of a path: its absolute form, also how the path is reported.
     pub fn key(path: &Path) -> String {
         std::path::absolute(path).unwrap_or_else(|_| PathBuf::from(path)).to_string_lossy().into_owned()
     }
 
     /// The id stored for `key` if its file still has `stamp`.
-    pub fn unchanged(&self, key: &str, stamp: Stamp) -> Option<&str> {
-        self.files.get(key).filter(|e| e.stamp == stamp).map(|e| e.id.as_str())
+    pub fn unchanged(&self, key: &str, stamp: Stamp) -> Option<String> {
+        self.files.get(&path_hash(key)).filter(|e| e.stamp == stamp).map(|e| format!("{:016x}", e.id))
     }
 
+    /// Records a file; one whose article id newsdesk did not make is not kept (and so is read
+    /// again next time).
     pub fn insert(&mut self, key: String, entry: Entry) {
-        self.files.insert(key, entry);
+        if let Some(id) = id_number(&entry.id) {
+            self.files.insert(path_hash(&key), Kept { stamp: entry.stamp, id });
+        }
     }
 
     /// Forgets every file whose article is one of `ids`.
     pub fn forget_ids(&mut self, ids: &HashSet<String>) {
+        let ids: HashSet<u64> = ids.iter().filter_map(|id| id_number(id)).collect();
         self.files.retain(|_, e| !ids.contains(&e.id));
     }
 
@@ -98,6 +145,8 @@ impl FileState {
 mod tests {
     use super::*;
 
+    const ID: &str = "792d74f2453b6e27";
+
     #[test]
     fn round_trip_and_stamps() {
         let dir = tempfile::tempdir().unwrap();
@@ -105,14 +154,26 @@ mod tests {
         std::fs::write(&file, "x").unwrap();
         let stamp = Stamp::of(&std::fs::metadata(&file).unwrap());
         let mut state = FileState::default();
-        state.insert(FileState::key(&file), Entry { stamp, id: "id1".into() });
+        state.insert(FileState::key(&file), Entry { stamp, id: ID.into() });
         state.save(dir.path()).unwrap();
         let mut state = FileState::load(dir.path());
-        assert_eq!(state.unchanged(&FileState::key(&file), stamp), Some("id1"));
+        assert_eq!(state.unchanged(&FileState::key(&file), stamp).as_deref(), Some(ID));
         assert_eq!(state.unchanged(&FileState::key(&file), Stamp { size: 2, ..stamp }), None);
-        state.forget_ids(&HashSet::from(["id1".to_string()]));
+        state.forget_ids(&HashSet::from([ID.to_string()]));
         assert!(state.is_empty());
         std::fs::write(dir.path().join(FileState::FILE), "{broken").unwrap();
         assert!(FileState::load(dir.path()).is_empty());
+    }
+
+    #[test]
+    fn a_version_1_file_is_carried_over() {
+        let dir = tempfile::tempdir().unwrap();
+        let v1 = format!(
+            r#"{{"version":1,"files":{{"/archive/a.md":{{"stamp":{{"size":3,"mtime_ns":7}},"id":"{ID}"}}}}}}"#
+        );
+        std::fs::write(dir.path().join(FileState::FILE), v1).unwrap();
+        let state = FileState::load(dir.path());
+        assert_eq!(state.unchanged("/archive/a.md", Stamp { size: 3, mtime_ns: 7 }).as_deref(), Some(ID));
+        assert_eq!(state.unchanged("/archive/b.md", Stamp { size: 3, mtime_ns: 7 }), None);
     }
 }
