@@ -491,9 +491,10 @@ pub struct StoreWriter<'a> {
     /// The committed state as of the last commit (or opening): what "unchanged" is measured
     /// against.
     searcher: Searcher,
-    /// Fingerprints written since then, so a second copy of an id is judged against it.
-    /// Emptied at each commit, so it never holds more than one batch.
-    seen: HashMap<String, String>,
+    /// What was written since then, by id: the fingerprint, or `None` for a delete. A second
+    /// copy of an id is judged against it, and an id deleted in this batch has no previous
+    /// copy (the committed one is about to go). Emptied at each commit.
+    seen: HashMap<String, Option<String>>,
     /// Released last, after tantivy's writer (fields drop in order).
     _lock: WriterLock,
 }
@@ -569,7 +570,7 @@ impl StoreWriter<'_> {
     fn write(&mut self, article: &Article, always: bool) -> Result<Upsert, IndexError> {
         let (record, fingerprint) = article.record_and_fingerprint();
         let previous = match self.seen.get(&article.id) {
-            Some(f) => Some(f.clone()),
+            Some(written) => written.clone(),
             None => self.stored_fingerprint(&article.id)?,
         };
         let outcome = match previous {
@@ -585,7 +586,7 @@ impl StoreWriter<'_> {
         self.writer
             .add_document(self.document(article, &fingerprint, record))
             .map_err(|e| self.store.err(e))?;
-        self.seen.insert(article.id.clone(), fingerprint);
+        self.seen.insert(article.id.clone(), Some(fingerprint));
         Ok(outcome)
     }
 
@@ -638,12 +639,16 @@ impl StoreWriter<'_> {
         doc
     }
 
-    /// Deletes the article `id`; `false` when the committed index has no such article.
+    /// Deletes the article `id`; `false` when there is no such article (committed or written
+    /// since, and not deleted since).
     pub fn delete(&mut self, id: &str) -> Result<bool, IndexError> {
-        let found = self.store.find(&self.searcher, id)?.is_some() || self.seen.contains_key(id);
+        let found = match self.seen.get(id) {
+            Some(written) => written.is_some(),
+            None => self.store.find(&self.searcher, id)?.is_some(),
+        };
         if found {
             self.writer.delete_term(Term::from_field_text(self.store.fields.id, id));
-            self.seen.remove(id);
+            self.seen.insert(id.to_string(), None);
         }
         Ok(found)
     }
@@ -695,4 +700,48 @@ pub(crate) fn write_json_atomically(path: &Path, value: &impl serde::Serialize) 
 
 fn io_error(path: &Path, e: impl std::fmt::Display) -> IndexError {
     IndexError::Io { path: path.to_path_buf(), message: e.to_string() }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::analyze::{Analyzer, NoCorpus};
+    use crate::article::{SourceKind, SourceRef};
+    use crate::parse::ParseOptions;
+    use crate::source::RawDocument;
+
+    fn article(title: &str) -> Article {
+        let raw = RawDocument {
+            source: SourceRef { kind: SourceKind::File, location: "/archive/a.md".into() },
+            extension: "md".into(),
+            text: format!("---\ntitle: {title}\ndate: 2021-09-17\n---\n平台互联互通迈出一步。\n"),
+        };
+        crate::pipeline::build_article(
+            raw,
+            &ParseOptions::default(),
+            &Analyzer::default(),
+            &NoCorpus,
+            chrono::Utc::now(),
+        )
+        .unwrap()
+    }
+
+    /// Regression: an article deleted and written again before the commit was judged unchanged
+    /// against the committed copy, so nothing was added and the delete removed it.
+    #[test]
+    fn an_article_deleted_and_written_again_in_one_batch_stays() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open_or_create(dir.path()).unwrap();
+        let a = article("互联互通");
+        let mut writer = store.writer().unwrap();
+        assert_eq!(writer.upsert(&a).unwrap(), Upsert::New);
+        writer.commit().unwrap();
+        assert!(writer.delete(&a.id).unwrap());
+        assert!(!writer.delete(&a.id).unwrap(), "already deleted in this batch");
+        assert_eq!(writer.upsert(&a).unwrap(), Upsert::New);
+        writer.commit().unwrap();
+        assert_eq!(writer.upsert(&a).unwrap(), Upsert::Unchanged, "judged against the new commit");
+        drop(writer);
+        assert!(store.get(&a.id).unwrap().is_some());
+    }
 }
