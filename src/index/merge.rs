@@ -4,10 +4,18 @@
 //! A merge reads every input segment through the memory map, and those pages count in the
 //! process's resident memory until the inputs are dropped. Left alone, tantivy eventually
 //! merges segments holding most of the index, so an ingest's peak RSS grew with the archive
-//! (a 600 MB spike of file-backed pages at ~200,000 articles). Capping a merge's input at
-//! [`MAX_MERGED_DOCS`] documents bounds that spike, and the merger's own per-document tables,
-//! whatever the archive's size. The price is more segments on a large index (one per
-//! ~`MAX_MERGED_DOCS` articles), which a query visits in turn.
+//! (a 600 MB spike of file-backed pages at ~160,000 articles). Capping a merge's input at
+//! [`MAX_MERGED_DOCS`] documents (deleted ones included: the merger reads them too) and
+//! proposing one merge at a time bounds that spike, and the merger's own per-document
+//! tables, whatever the archive's size. tantivy asks for merges after every commit and every
+//! finished merge, and leaves out segments being merged, so a commit during a long merge can
+//! still start a second one: the bound is a few merges, not the archive. The price is more
+//! segments on a large index (one per ~`MAX_MERGED_DOCS / 2` to `MAX_MERGED_DOCS` articles),
+//! which a query visits in turn.
+//!
+//! Segments too large for the log policy would keep their deleted documents forever (a
+//! re-ingest of changed files deletes and re-adds): one whose deleted share reaches
+//! [`PURGE_DELETED_SHARE`] is rewritten on its own when nothing else is to be merged.
 //!
 //! Not here: when merges run (tantivy's writer schedules them after commits).
 
@@ -18,6 +26,8 @@ use tantivy::indexer::{LogMergePolicy, MergeCandidate, MergePolicy};
 
 /// Most documents a merge may read (~190 MB of index at the corpus's ~3.7 KB per article).
 pub const MAX_MERGED_DOCS: u32 = 50_000;
+/// Share of deleted documents at which a segment is rewritten alone.
+pub const PURGE_DELETED_SHARE: f32 = 0.25;
 
 /// [`LogMergePolicy`] for segments of up to half [`MAX_MERGED_DOCS`], its candidates split so
 /// no merge reads more than [`MAX_MERGED_DOCS`] documents.
@@ -40,17 +50,24 @@ impl MergePolicy for BoundedMergePolicy {
     /// The rest are proposed again when this merge ends (tantivy asks after every merge and
     /// every commit).
     fn compute_merge_candidates(&self, segments: &[SegmentMeta]) -> Vec<MergeCandidate> {
-        let docs: HashMap<SegmentId, u32> = segments.iter().map(|s| (s.id(), s.num_docs())).collect();
-        self.inner
+        let docs: HashMap<SegmentId, u32> = segments.iter().map(|s| (s.id(), s.max_doc())).collect();
+        let merge = self
+            .inner
             .compute_merge_candidates(segments)
             .into_iter()
             .flat_map(|MergeCandidate(ids)| {
                 let sized = ids.into_iter().map(|id| (id, docs.get(&id).copied().unwrap_or(0)));
                 split(sized, MAX_MERGED_DOCS)
             })
-            .take(1)
-            .map(MergeCandidate)
-            .collect()
+            .next();
+        let purge = || {
+            segments
+                .iter()
+                .filter(|s| s.max_doc() <= MAX_MERGED_DOCS && s.num_deleted_docs() > 0)
+                .find(|s| s.num_deleted_docs() as f32 >= PURGE_DELETED_SHARE * s.max_doc() as f32)
+                .map(|s| vec![s.id()])
+        };
+        merge.or_else(purge).map(MergeCandidate).into_iter().collect()
     }
 }
 
