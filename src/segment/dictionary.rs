@@ -1,6 +1,6 @@
 //! jieba's dictionary without jieba's start-up cost.
 //!
-//! Building jieba's trie from its 349,046 words takes ~0.15 s: most of a short `newsdesk search`
+//! Building jieba's trie from its 349,045 words takes ~0.15 s: most of a short `newsdesk search`
 //! process. So `build.rs` compiles the dictionary (`assets/jieba/dict.txt`) into a finite-state
 //! transducer embedded in the binary, which answers lookups with no start-up work at all, and
 //! this module makes jieba instances from it:
@@ -17,7 +17,9 @@
 //!
 //! Not here: choosing between the two kinds of instance (`segment` does), HMM discovery of
 //! unknown words (off throughout newsdesk; a per-text instance would not reproduce it anyway,
-//! since jieba's HMM model is not part of the dictionary).
+//! since jieba's HMM model is not part of the dictionary). jieba-rs's bundled dictionary is
+//! switched off, and with it its part-of-speech guesser for words outside the dictionary: with
+//! HMM off those are single characters, tagged `x`, which entity extraction ignores anyway.
 
 use std::collections::{HashMap, HashSet};
 use std::sync::OnceLock;
@@ -72,13 +74,21 @@ pub struct Lexicon {
     user: HashMap<String, (usize, String)>,
     /// The order user words were first added in, so [`Lexicon::full`] replays them the same way.
     user_order: Vec<String>,
+    /// Finds the user words in a text, once the user dictionary is complete (a large user
+    /// dictionary would otherwise cost a substring search per word per text).
+    user_matcher: Option<aho_corasick::AhoCorasick>,
     /// Sum of all frequencies, as jieba keeps it.
     total: usize,
 }
 
 impl Default for Lexicon {
     fn default() -> Self {
-        Lexicon { user: HashMap::new(), user_order: Vec::new(), total: built::TOTAL as usize }
+        Lexicon {
+            user: HashMap::new(),
+            user_order: Vec::new(),
+            user_matcher: None,
+            total: built::TOTAL as usize,
+        }
     }
 }
 
@@ -88,6 +98,9 @@ impl Lexicon {
         let mut lexicon = Lexicon::default();
         for (word, freq, tag) in entries {
             lexicon.add(word, *freq, tag.as_deref());
+        }
+        if !lexicon.user_order.is_empty() {
+            lexicon.user_matcher = aho_corasick::AhoCorasick::new(&lexicon.user_order).ok();
         }
         lexicon
     }
@@ -139,7 +152,10 @@ impl Lexicon {
         builtin_words_in(text, |from, to, _| {
             words.insert(&text[from..to]);
         });
-        words.extend(self.user_order.iter().map(String::as_str).filter(|w| text.contains(*w)));
+        match &self.user_matcher {
+            Some(matcher) => words.extend(matcher.find_overlapping_iter(text).map(|m| &text[m.range()])),
+            None => words.extend(self.user_order.iter().map(String::as_str).filter(|w| text.contains(*w))),
+        }
         let mut jieba = Jieba::empty();
         let mut sum = 0;
         for word in words {

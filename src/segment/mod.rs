@@ -211,6 +211,20 @@ pub fn tag_words(text: &str) -> Vec<TaggedWord> {
     words
 }
 
+/// Whether `words` tile `text`: contiguous, from its start to its end, on character boundaries
+/// (as every jieba cut does: punctuation and spaces are words too).
+fn fits(text: &str, words: &[(u32, u32)]) -> bool {
+    let mut at = 0usize;
+    for &(from, to) in words {
+        let (from, to) = (from as usize, to as usize);
+        if from != at || to <= from || !text.is_char_boundary(to) {
+            return false;
+        }
+        at = to;
+    }
+    at == text.len()
+}
+
 /// Cuts of texts the analysis has just segmented, waiting for the index tokenizer.
 ///
 /// tantivy tokenizes inside `IndexWriter::add_document`, on its own threads, and the only way
@@ -227,10 +241,12 @@ struct CutMemo {
 
 #[derive(Default)]
 struct MemoInner {
-    /// Text hash → text length and its words' byte ranges.
-    cuts: std::collections::HashMap<u64, (usize, Vec<(u32, u32)>)>,
-    /// Hashes, oldest first, for eviction.
-    order: std::collections::VecDeque<u64>,
+    /// Text hash → when it was put, and its words' byte ranges.
+    cuts: std::collections::HashMap<u64, (u64, Vec<(u32, u32)>)>,
+    /// Hashes with when they were put, oldest first, for eviction (an entry already taken,
+    /// or put again since, is skipped).
+    order: std::collections::VecDeque<(u64, u64)>,
+    puts: u64,
 }
 
 const MEMO_CAPACITY: usize = 1024;
@@ -247,24 +263,26 @@ impl CutMemo {
     fn put(&self, text: &str, words: Vec<(u32, u32)>) {
         let key = xxhash_rust::xxh3::xxh3_64(text.as_bytes());
         let mut memo = self.lock();
-        if memo.order.len() >= MEMO_CAPACITY {
-            if let Some(old) = memo.order.pop_front() {
+        while memo.order.len() >= MEMO_CAPACITY {
+            let Some((old, when)) = memo.order.pop_front() else { break };
+            if memo.cuts.get(&old).is_some_and(|(put, _)| *put == when) {
                 memo.cuts.remove(&old);
             }
         }
-        memo.cuts.insert(key, (text.len(), words));
-        memo.order.push_back(key);
+        memo.puts += 1;
+        let when = memo.puts;
+        memo.cuts.insert(key, (when, words));
+        memo.order.push_back((key, when));
     }
 
     /// The words of `text`, if the analysis cut it recently; each cut is handed out once.
     fn take(&self, text: &str) -> Option<Vec<(u32, u32)>> {
         let key = xxhash_rust::xxh3::xxh3_64(text.as_bytes());
-        let mut memo = self.lock();
-        // A 64-bit hash of an equally long text is taken as the same text.
-        match memo.cuts.remove(&key) {
-            Some((len, words)) if len == text.len() => Some(words),
-            _ => None,
-        }
+        let (_, words) = self.lock().cuts.remove(&key)?;
+        // A cut found under the text's hash must also fit the text: words that tile it from
+        // start to end on character boundaries. Another text with the same hash (chance or
+        // malice) would otherwise hand the tokenizer ranges that do not fit.
+        fits(text, &words).then_some(words)
     }
 }
 
@@ -526,7 +544,9 @@ mod tests {
         let text = "市场监管总局对平台二选一行为处以罚款，推动微信与淘宝互联互通。Regulators act.";
         let mut expected = Vec::new();
         segment_with(jieba(), text, Mode::Index, |p| expected.push(p));
-        tag_words(text);
+        let words: Vec<(u32, u32)> = tag_words(text).iter().map(|w| (w.from as u32, w.to as u32)).collect();
+        assert!(fits(text, &words), "a real cut tiles its text: {words:?}");
+        assert!(!fits("其他文本", &words), "and fits no other");
         let mut got = Vec::new();
         segment(text, Mode::Index, |p| got.push(p));
         assert_eq!(got, expected);
@@ -543,6 +563,17 @@ mod tests {
         assert!(memo.take(&texts[0]).is_none());
         assert_eq!(memo.take(&texts[MEMO_CAPACITY]), Some(vec![(0, texts[MEMO_CAPACITY].len() as u32)]));
         assert!(memo.lock().cuts.len() < MEMO_CAPACITY);
+        // A text taken and put again is not evicted through its first, stale place in the
+        // queue: that place reaches the front first.
+        let memo = CutMemo { inner: std::sync::Mutex::new(MemoInner::default()) };
+        let again = "又一篇";
+        memo.put(again, vec![(0, again.len() as u32)]);
+        assert!(memo.take(again).is_some());
+        memo.put(again, vec![(0, again.len() as u32)]);
+        for t in &texts[..MEMO_CAPACITY - 1] {
+            memo.put(t, vec![(0, t.len() as u32)]);
+        }
+        assert!(memo.take(again).is_some());
     }
 
     /// Regression: a `search` whose best snippet began inside a word panicked on a highlight
