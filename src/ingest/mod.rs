@@ -577,7 +577,6 @@ pub fn reanalyze(store: &Store, analyzer: &Analyzer) -> Result<ReanalyzeReport, 
         }
     }
     writer.commit()?;
-    store.reload()?;
     report.elapsed = started.elapsed();
     Ok(report)
 }

@@ -87,7 +87,6 @@ fn commit_and_forget(
     ids: &[String],
 ) -> Result<(), IndexError> {
     writer.commit()?;
-    store.reload()?;
     if !ids.is_empty() {
         let mut state = FileState::load(store.path());
         state.forget_ids(&ids.iter().cloned().collect::<HashSet<_>>());

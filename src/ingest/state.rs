@@ -35,7 +35,7 @@ pub struct Entry {
     pub id: String,
 }
 
-/// What is kept of a file: 24 bytes. An archive's state is held whole while it is ingested, so
+/// What is kept of a file: 24 bytes (~40 with its key in the map). An archive's state is held whole while it is ingested, so
 /// a path (keyed by its 64-bit hash) and an id (the number its 16 hex digits spell) kept as
 /// strings would cost ~200 bytes an article instead.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
