@@ -611,7 +611,8 @@ fn print_article(out: &mut impl Write, a: &Article, style: Style) -> std::io::Re
 fn sparkline(values: &[u64]) -> String {
     const BARS: [char; 8] = ['▁', '▂', '▃', '▄', '▅', '▆', '▇', '█'];
     let max = values.iter().copied().max().unwrap_or(0).max(1);
-    values.iter().map(|&v| if v == 0 { ' ' } else { BARS[((v - 1) * 7 / max.max(1)) as usize] }).collect()
+    // The busiest month gets the full bar; any other month with articles at least the lowest.
+    values.iter().map(|&v| if v == 0 { ' ' } else { BARS[(v * 7 / max) as usize] }).collect()
 }
 
 fn print_topics(out: &mut impl Write, topics: &[stats::TopicStat]) -> std::io::Result<()> {
@@ -644,4 +645,18 @@ fn print_stats(out: &mut impl Write, s: &stats::Stats) -> std::io::Result<()> {
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::sparkline;
+
+    /// Regression: the busiest month was drawn as the lowest bar when it had one article.
+    #[test]
+    fn the_busiest_month_gets_the_full_bar() {
+        assert_eq!(sparkline(&[0, 1]), " █");
+        assert_eq!(sparkline(&[1, 0, 2, 8]), "▁ ▂█");
+        assert_eq!(sparkline(&[4, 8]), "▄█");
+        assert_eq!(sparkline(&[]), "");
+    }
 }
