@@ -120,6 +120,18 @@ pub fn article_id(url: Option<&str>, source: &SourceRef) -> String {
     sha256_hex(key.as_bytes())[..16].to_string()
 }
 
+/// The number an article id spells (its 16 hex digits), for tables that hold many ids;
+/// `None` for a string that is not an id newsdesk makes.
+pub fn id_number(id: &str) -> Option<u64> {
+    let hex = id.len() == 16 && id.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'));
+    hex.then(|| u64::from_str_radix(id, 16).ok()).flatten()
+}
+
+/// The id [`id_number`] read.
+pub fn id_from_number(n: u64) -> String {
+    format!("{n:016x}")
+}
+
 pub fn content_hash(text: &str) -> String {
     format!("sha256:{}", sha256_hex(text.as_bytes()))
 }

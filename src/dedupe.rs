@@ -15,17 +15,10 @@ use std::collections::HashMap;
 
 use crate::analyze::simhash;
 
-/// An article id as the register keeps it: the number its 16 hex digits spell. Every id
-/// newsdesk makes (`article::article_id`) has that form; an id without it is not registered
-/// and finds nothing. Eight bytes instead of a string keep the register at ~70 bytes an article.
-fn key(id: &str) -> Option<u64> {
-    let hex = id.len() == 16 && id.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'));
-    hex.then(|| u64::from_str_radix(id, 16).ok()).flatten()
-}
-
-fn id_of(key: u64) -> String {
-    format!("{key:016x}")
-}
+// Ids are kept as the numbers they spell: every id newsdesk makes has 16 hex digits, and one
+// without them is not registered and finds nothing. Eight bytes instead of a string keep the
+// register at ~70 bytes an article.
+use crate::article::{id_from_number, id_number};
 
 #[derive(Debug, Clone)]
 struct Entry {
@@ -64,8 +57,8 @@ impl Register {
 
     /// Adds or replaces the entry of `id`.
     pub fn insert(&mut self, id: &str, simhash: u64, published: Option<i64>, duplicate_of: Option<String>) {
-        let Some(id) = key(id) else { return };
-        let entry = Entry { id, published, duplicate_of: duplicate_of.as_deref().and_then(key) };
+        let Some(id) = id_number(id) else { return };
+        let entry = Entry { id, published, duplicate_of: duplicate_of.as_deref().and_then(id_number) };
         match self.by_id.get(&id) {
             Some(&i) => {
                 self.hashes[i as usize] = simhash;
@@ -82,7 +75,7 @@ impl Register {
     /// The earlier article `probe` repeats, if any. `text_of` fetches a candidate's text when
     /// the fingerprints alone do not decide.
     pub fn find(&self, probe: Probe<'_>, mut text_of: impl FnMut(&str) -> Option<String>) -> Option<String> {
-        let own = key(probe.id)?;
+        let own = id_number(probe.id)?;
         let mut near = Vec::new();
         within(&self.hashes, probe.simhash, simhash::CANDIDATE_BITS, &mut near);
         let mut candidates: Vec<(&Entry, u32)> = near
@@ -103,11 +96,11 @@ impl Register {
             if d <= simhash::NEAR_BITS {
                 return true;
             }
-            let Some(text) = text_of(&id_of(e.id)) else { return false };
+            let Some(text) = text_of(&id_from_number(e.id)) else { return false };
             simhash::confirms(probe_shingles.get_or_insert_with(|| simhash::shingles(probe.text)), &text)
         });
         // A chain of copies points at its root.
-        original.map(|(e, _)| id_of(e.duplicate_of.unwrap_or(e.id)))
+        original.map(|(e, _)| id_from_number(e.duplicate_of.unwrap_or(e.id)))
     }
 }
 
@@ -164,10 +157,10 @@ mod tests {
 
     #[test]
     fn ids_are_kept_as_the_number_they_spell() {
-        assert_eq!(key("792d74f2453b6e27").map(id_of).as_deref(), Some("792d74f2453b6e27"));
-        assert_eq!(key("000000000000000a"), Some(10));
+        assert_eq!(id_number("792d74f2453b6e27").map(id_from_number).as_deref(), Some("792d74f2453b6e27"));
+        assert_eq!(id_number("000000000000000a"), Some(10));
         for odd in ["792D74F2453B6E27", "+92d74f2453b6e27", "792d74f2453b6e2", "not-an-id-at-all"] {
-            assert_eq!(key(odd), None, "{odd}");
+            assert_eq!(id_number(odd), None, "{odd}");
         }
     }
 

@@ -11,6 +11,8 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
+use crate::article::{id_from_number, id_number};
+
 /// A file's size and modification time: equal stamps mean "not touched since".
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Stamp {
@@ -71,12 +73,6 @@ fn path_hash(key: &str) -> u64 {
     xxhash_rust::xxh3::xxh3_64(key.as_bytes())
 }
 
-/// An article id as a number; `None` for an id newsdesk does not make (not 16 hex digits).
-fn id_number(id: &str) -> Option<u64> {
-    let hex = id.len() == 16 && id.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'));
-    hex.then(|| u64::from_str_radix(id, 16).ok()).flatten()
-}
-
 impl FileState {
     pub const FILE: &'static str = "files.json";
 
@@ -115,7 +111,7 @@ impl FileState {
 
     /// The id stored for `key` if its file still has `stamp`.
     pub fn unchanged(&self, key: &str, stamp: Stamp) -> Option<String> {
-        self.files.get(&path_hash(key)).filter(|e| e.stamp == stamp).map(|e| format!("{:016x}", e.id))
+        self.files.get(&path_hash(key)).filter(|e| e.stamp == stamp).map(|e| id_from_number(e.id))
     }
 
     /// Records a file; one whose article id newsdesk did not make is not kept (and so is read
