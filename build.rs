@@ -1,4 +1,5 @@
-//! Compiles jieba's dictionary (`assets/jieba/dict.txt`, lines of `word frequency tag`) into a
+//! Compiles jieba's dictionary (`assets/jieba/dict.txt.gz`, gzipped lines of
+//! `word frequency tag`, kept compressed to stay a small file in the repository) into a
 //! finite-state transducer the binary embeds, so a process can look words up without first
 //! building jieba's in-memory trie (see `src/segment/dictionary.rs`). Each word maps to
 //! `frequency << 8 | tag number`; the tags, and the sum of all frequencies, go to a small Rust
@@ -9,11 +10,14 @@ use std::env;
 use std::fs;
 use std::path::PathBuf;
 
-const DICT: &str = "assets/jieba/dict.txt";
+const DICT: &str = "assets/jieba/dict.txt.gz";
 
 fn main() {
     println!("cargo::rerun-if-changed={DICT}");
-    let text = fs::read_to_string(DICT).unwrap_or_else(|e| panic!("cannot read {DICT}: {e}"));
+    let mut text = String::new();
+    let file = fs::File::open(DICT).unwrap_or_else(|e| panic!("cannot open {DICT}: {e}"));
+    std::io::Read::read_to_string(&mut flate2::read::GzDecoder::new(file), &mut text)
+        .unwrap_or_else(|e| panic!("cannot read {DICT}: {e}"));
     let mut tags: Vec<&str> = Vec::new();
     let mut words: BTreeMap<&[u8], u64> = BTreeMap::new();
     let mut total: u64 = 0;

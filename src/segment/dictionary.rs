@@ -1,7 +1,7 @@
 //! jieba's dictionary without jieba's start-up cost.
 //!
 //! Building jieba's trie from its 349,045 words takes ~0.15 s: most of a short `newsdesk search`
-//! process. So `build.rs` compiles the dictionary (`assets/jieba/dict.txt`) into a finite-state
+//! process. So `build.rs` compiles the dictionary (`assets/jieba/dict.txt.gz`) into a finite-state
 //! transducer embedded in the binary, which answers lookups with no start-up work at all, and
 //! this module makes jieba instances from it:
 //!
