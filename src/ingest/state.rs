@@ -58,6 +58,7 @@ pub struct FileState {
 /// `files.json` as version 1 wrote it (paths and ids as strings), read to carry it over.
 #[derive(Deserialize)]
 struct Version1 {
+    version: u32,
     files: HashMap<String, Version1Entry>,
 }
 
@@ -79,20 +80,18 @@ impl FileState {
     /// The state of the index at `dir`; missing or unreadable means empty (it only saves work).
     pub fn load(dir: &Path) -> FileState {
         let Ok(bytes) = std::fs::read(dir.join(Self::FILE)) else { return FileState::default() };
-        let version = serde_json::from_slice::<serde_json::Value>(&bytes)
+        // One parse in the usual case: the current version first, version 1 only if that fails.
+        let state = serde_json::from_slice::<FileState>(&bytes)
             .ok()
-            .and_then(|v| v.get("version").and_then(serde_json::Value::as_u64));
-        let state = match version {
-            Some(2) => serde_json::from_slice::<FileState>(&bytes).ok(),
-            Some(1) => serde_json::from_slice::<Version1>(&bytes).ok().map(|old| {
+            .filter(|state| state.version == VERSION)
+            .or_else(|| {
+                let old = serde_json::from_slice::<Version1>(&bytes).ok().filter(|old| old.version == 1)?;
                 let mut state = FileState::default();
                 for (key, e) in old.files {
                     state.insert(key, Entry { stamp: e.stamp, id: e.id });
                 }
-                state
-            }),
-            _ => None,
-        };
+                Some(state)
+            });
         state.unwrap_or_else(|| {
             tracing::warn!("ignoring unreadable {}; every file is read again", Self::FILE);
             FileState::default()
