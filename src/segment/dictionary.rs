@@ -21,7 +21,7 @@
 //! switched off, and with it its part-of-speech guesser for words outside the dictionary: with
 //! HMM off those are single characters, tagged `x`, which entity extraction ignores anyway.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::sync::OnceLock;
 
 use fst::raw::Output;
@@ -148,18 +148,22 @@ impl Lexicon {
     /// A jieba instance that cuts `text` (and any part of it) exactly as [`Lexicon::full`]'s
     /// does, holding only the words that occur in it.
     pub fn for_text(&self, text: &str) -> Jieba {
-        let mut words: HashSet<&str> = HashSet::new();
-        builtin_words_in(text, |from, to, _| {
-            words.insert(&text[from..to]);
+        // Each word once, with the entry the walk already decoded; a user word overrides it.
+        let mut words: HashMap<&str, (usize, &str)> = HashMap::new();
+        builtin_words_in(text, |from, to, value| {
+            words.entry(&text[from..to]).or_insert_with(|| decode(value));
         });
-        match &self.user_matcher {
-            Some(matcher) => words.extend(matcher.find_overlapping_iter(text).map(|m| &text[m.range()])),
-            None => words.extend(self.user_order.iter().map(String::as_str).filter(|w| text.contains(*w))),
+        let user_words: Vec<&str> = match &self.user_matcher {
+            Some(matcher) => matcher.find_overlapping_iter(text).map(|m| &text[m.range()]).collect(),
+            None => self.user_order.iter().map(String::as_str).filter(|w| text.contains(*w)).collect(),
+        };
+        for word in user_words {
+            let (freq, tag) = &self.user[word];
+            words.insert(word, (*freq, tag));
         }
         let mut jieba = Jieba::empty();
         let mut sum = 0;
-        for word in words {
-            let (freq, tag) = self.entry(word).expect("every collected word is in the lexicon");
+        for (word, (freq, tag)) in words {
             jieba.add_word(word, Some(freq), Some(tag));
             sum += freq;
         }
