@@ -19,7 +19,7 @@
 //!
 //! Not here: choosing the taxonomy file (the CLI's), or anything but term evidence.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
 use serde::{Deserialize, Serialize};
@@ -114,18 +114,27 @@ struct Topic {
     id: String,
     label: Label,
     threshold: f64,
-    /// Canonical term and weight, by pattern group index; negatives have negative weight.
+    /// Canonical term and weight, by term index; negatives have negative weight.
     terms: Vec<(String, f64)>,
-    /// Pattern index → term index.
-    pattern_term: Vec<usize>,
-    /// Pattern index → whether it needs word boundaries (it starts or ends with a Latin letter or digit).
-    pattern_bounded: Vec<bool>,
-    matcher: AhoCorasick,
 }
 
 /// A compiled taxonomy.
+///
+/// Every topic's surface forms go into one automaton, searched once per text for all their
+/// occurrences, overlapping ones included; each topic then keeps its leftmost-longest
+/// non-overlapping matches, exactly what a leftmost-longest automaton of its own would have
+/// found. One pass instead of one per topic: with 14 topics this was 5 % of the ingest's CPU.
 pub struct Taxonomy {
     topics: Vec<Topic>,
+    matcher: AhoCorasick,
+    /// Per pattern: whether it needs word boundaries (it starts or ends with a Latin letter
+    /// or digit), and the (topic, term) pairs it is a surface form of, in taxonomy order.
+    patterns: Vec<Pattern>,
+}
+
+struct Pattern {
+    bounded: bool,
+    owners: Vec<(u32, u32)>,
 }
 
 impl Taxonomy {
@@ -155,8 +164,57 @@ impl Taxonomy {
                 None => defs.push(topic),
             }
         }
-        let topics = defs.into_iter().map(|d| compile(d).map_err(invalid)).collect::<Result<_, _>>()?;
-        Ok(Taxonomy { topics })
+        let mut topics = Vec::new();
+        let mut patterns: Vec<Pattern> = Vec::new();
+        let mut surfaces: Vec<String> = Vec::new();
+        let mut index_of: HashMap<String, usize> = HashMap::new();
+        for def in defs {
+            let (topic, forms) = compile(def).map_err(&invalid)?;
+            let t = topics.len() as u32;
+            for (surface, term) in forms {
+                let p = *index_of.entry(surface.clone()).or_insert_with(|| {
+                    let bounded = surface.bytes().next().is_some_and(is_word_byte)
+                        || surface.bytes().last().is_some_and(is_word_byte);
+                    surfaces.push(surface);
+                    patterns.push(Pattern { bounded, owners: Vec::new() });
+                    patterns.len() - 1
+                });
+                patterns[p].owners.push((t, term as u32));
+            }
+            topics.push(topic);
+        }
+        let matcher = AhoCorasickBuilder::new()
+            .match_kind(MatchKind::Standard)
+            .build(&surfaces)
+            .map_err(|e| invalid(e.to_string()))?;
+        Ok(Taxonomy { topics, matcher, patterns })
+    }
+
+    /// Mentions per topic and term in `haystack` (already lower-cased).
+    fn count(&self, haystack: &str) -> Vec<Vec<u32>> {
+        // (topic, start, end, term, bounded) of every occurrence of every surface form.
+        let mut found: Vec<(u32, usize, usize, u32, bool)> = Vec::new();
+        for m in self.matcher.find_overlapping_iter(haystack) {
+            let p = &self.patterns[m.pattern().as_usize()];
+            found.extend(p.owners.iter().map(|&(t, term)| (t, m.start(), m.end(), term, p.bounded)));
+        }
+        // Leftmost first, then longest; stable, so that of two terms with the same surface
+        // form the first listed wins, as in a leftmost-longest automaton.
+        found.sort_by_key(|&(t, start, end, _, _)| (t, start, std::cmp::Reverse(end)));
+        let mut counts: Vec<Vec<u32>> = self.topics.iter().map(|t| vec![0; t.terms.len()]).collect();
+        let mut resume = (u32::MAX, 0);
+        for (t, start, end, term, bounded) in found {
+            if resume.0 == t && start < resume.1 {
+                continue;
+            }
+            resume = (t, end);
+            // A match glued to a Latin word is not a mention, but it still covers its span.
+            if bounded && !at_word_boundaries(haystack, start, end) {
+                continue;
+            }
+            counts[t as usize][term as usize] += 1;
+        }
+        counts
     }
 
     /// Ids and labels, in taxonomy order.
@@ -174,9 +232,8 @@ impl Taxonomy {
         let body_chars = text_lower.chars().count().max(1) as f64;
         let density = (DENSITY_CHARS / body_chars).sqrt().min(1.0);
         let mut out = Vec::new();
-        for topic in &self.topics {
-            let in_title = topic.count(title_lower);
-            let in_body = topic.count(text_lower);
+        let (title_counts, body_counts) = (self.count(title_lower), self.count(text_lower));
+        for ((topic, in_title), in_body) in self.topics.iter().zip(title_counts).zip(body_counts) {
             let mut evidence: BTreeMap<usize, f64> = BTreeMap::new();
             for (term, _) in topic.terms.iter().enumerate() {
                 let t = if in_title[term] > 0 { TITLE_WEIGHT } else { 0.0 };
@@ -205,21 +262,6 @@ impl Taxonomy {
     }
 }
 
-impl Topic {
-    /// Mentions per term in `haystack` (already lower-cased).
-    fn count(&self, haystack: &str) -> Vec<usize> {
-        let mut counts = vec![0; self.terms.len()];
-        for m in self.matcher.find_iter(haystack) {
-            let p = m.pattern().as_usize();
-            if self.pattern_bounded[p] && !at_word_boundaries(haystack, m.start(), m.end()) {
-                continue;
-            }
-            counts[self.pattern_term[p]] += 1;
-        }
-        counts
-    }
-}
-
 fn is_word_byte(b: u8) -> bool {
     b.is_ascii_alphanumeric()
 }
@@ -233,7 +275,8 @@ pub(crate) fn at_word_boundaries(s: &str, start: usize, end: usize) -> bool {
     before && after
 }
 
-fn compile(def: TopicDef) -> Result<Topic, String> {
+/// A topic and its surface forms (lower-cased), each with the index of its term.
+fn compile(def: TopicDef) -> Result<(Topic, Vec<(String, usize)>), String> {
     if def.id.trim().is_empty() {
         return Err("a topic has an empty id".into());
     }
@@ -242,8 +285,7 @@ fn compile(def: TopicDef) -> Result<Topic, String> {
         return Err(format!("topic {}: threshold {threshold} is outside 0..1", def.id));
     }
     let mut terms = Vec::new();
-    let mut patterns: Vec<String> = Vec::new();
-    let mut pattern_term = Vec::new();
+    let mut forms = Vec::new();
     let entries = def.terms.into_iter().map(|t| match t {
         TermDef::Plain(term) => (term, 1.0, Vec::new()),
         TermDef::Full(FullTerm { term, weight, aliases }) => (term, weight, aliases),
@@ -253,22 +295,16 @@ fn compile(def: TopicDef) -> Result<Topic, String> {
         if term.trim().is_empty() || !weight.is_finite() {
             return Err(format!("topic {}: a term is empty or has no finite weight", def.id));
         }
+        if let Some(empty) = aliases.iter().find(|a| a.trim().is_empty()) {
+            return Err(format!("topic {}: term {term} has an empty alias {empty:?}", def.id));
+        }
         let index = terms.len();
         for surface in std::iter::once(&term).chain(aliases.iter()) {
-            patterns.push(surface.to_lowercase());
-            pattern_term.push(index);
+            forms.push((surface.to_lowercase(), index));
         }
         terms.push((term, weight));
     }
-    let pattern_bounded = patterns
-        .iter()
-        .map(|p| p.bytes().next().is_some_and(is_word_byte) || p.bytes().last().is_some_and(is_word_byte))
-        .collect();
-    let matcher = AhoCorasickBuilder::new()
-        .match_kind(MatchKind::LeftmostLongest)
-        .build(&patterns)
-        .map_err(|e| format!("topic {}: {e}", def.id))?;
-    Ok(Topic { id: def.id, label: def.label, threshold, terms, pattern_term, pattern_bounded, matcher })
+    Ok((Topic { id: def.id, label: def.label, threshold, terms }, forms))
 }
 
 #[cfg(test)]
@@ -349,6 +385,64 @@ mod tests {
             "小米新款智能手机搭载骁龙处理器，支持快充，手机屏幕刷新率更高。同场还有真无线耳机与智能手表。";
         assert!(phones("小米新机发布", text));
         assert!(!phones("小米新机发布会的主角是耳机", text));
+    }
+
+    /// What one leftmost-longest automaton per topic finds in `haystack`: the definition that
+    /// the shared automaton's counts must equal.
+    fn counts_topic_by_topic(yaml: &str, haystack: &str) -> Vec<Vec<u32>> {
+        let file: TaxonomyFile = serde_yaml::from_str(yaml).unwrap();
+        let mut out = Vec::new();
+        for def in file.topics {
+            let (topic, forms) = compile(def).unwrap();
+            let surfaces: Vec<&str> = forms.iter().map(|(s, _)| s.as_str()).collect();
+            let matcher =
+                AhoCorasickBuilder::new().match_kind(MatchKind::LeftmostLongest).build(&surfaces).unwrap();
+            let mut counts = vec![0; topic.terms.len()];
+            for m in matcher.find_iter(haystack) {
+                let surface = surfaces[m.pattern().as_usize()];
+                let bounded = surface.bytes().next().is_some_and(is_word_byte)
+                    || surface.bytes().last().is_some_and(is_word_byte);
+                if !bounded || at_word_boundaries(haystack, m.start(), m.end()) {
+                    counts[forms[m.pattern().as_usize()].1] += 1;
+                }
+            }
+            out.push(counts);
+        }
+        out
+    }
+
+    #[test]
+    fn one_shared_automaton_counts_what_an_automaton_per_topic_would() {
+        let t = Taxonomy::builtin();
+        let mut texts: Vec<String> = vec![
+            "监管改写了游戏规则，游戏公司的新游戏；微信支付、支付宝与云闪付互联互通。".into(),
+            "the ai model said: ai-driven chips, email, 5g phones and ev batteries; antitrust fines".into(),
+            "小米新机发布会的主角是耳机，智能手机搭载骁龙处理器，半导体芯片与笔记本电脑".into(),
+        ];
+        let data = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("data");
+        for entry in walkdir::WalkDir::new(&data).into_iter().map(Result::unwrap) {
+            if entry.path().extension().is_some_and(|e| e == "md" || e == "html") {
+                texts.push(std::fs::read_to_string(entry.path()).unwrap().to_lowercase());
+            }
+        }
+        assert!(texts.len() > 10);
+        for text in &texts {
+            assert_eq!(t.count(text), counts_topic_by_topic(DEFAULT_TAXONOMY, text), "{text}");
+        }
+        // Two terms of one topic with the same surface form: the first listed takes it.
+        let twice = "topics:\n  - id: q\n    label: {zh: 量子, en: Q}\n    terms: [{term: 量子, aliases: [qc]}, {term: qc}, 量子计算]\n";
+        let t = Taxonomy::from_yaml(twice, "t.yaml").unwrap();
+        for text in ["qc 量子计算 量子 qcx", "量子量子计算qc"] {
+            assert_eq!(t.count(text), counts_topic_by_topic(twice, text), "{text}");
+        }
+    }
+
+    #[test]
+    fn an_empty_alias_is_an_error() {
+        let yaml =
+            "topics:\n  - id: q\n    label: {zh: 量子, en: Q}\n    terms: [{term: 量子, aliases: ['']}]\n";
+        let err = Taxonomy::from_yaml(yaml, "t.yaml").err().unwrap().to_string();
+        assert!(err.contains("empty alias"), "{err}");
     }
 
     #[test]
