@@ -6,9 +6,8 @@
 //! * entities: organisations, people, places and products, from a shipped gazetteer with
 //!   aliases (`阿里`/`Alibaba` → `阿里巴巴`) plus jieba's part-of-speech tags;
 //!
-//! Keywords and tagged names share one jieba pass ([`Candidates`]). The index cuts the text
-//! again with its own tokenizer: handing tantivy pre-tokenized text was measured slower (see
-//! ARCHITECTURE.md, "Segmenting each article once").
+//! Keywords and tagged names share one jieba pass ([`Candidates`]), whose cut the index's
+//! tokenizer then reuses (see ARCHITECTURE.md, "Segmenting each article once").
 //! * a lead summary of one to three whole sentences;
 //! * a 64-bit SimHash of the text for near-duplicate detection (see [`simhash`]).
 //!
@@ -104,7 +103,7 @@ impl Analyzer {
 
     pub fn analyze(&self, title: &str, text: &str, corpus: &dyn DocFreq) -> Analysis {
         let candidates = Candidates::new(title, text);
-        let lower = (title.to_lowercase(), text.to_lowercase());
+        let lower = (lowercase(title), lowercase(text));
         Analysis {
             keywords: keywords_from(&candidates, corpus),
             topics: self.taxonomy.classify_lowercase(&lower.0, &lower.1),
@@ -121,7 +120,45 @@ impl Default for Analyzer {
     }
 }
 
-static STOP_WORDS: LazyLock<std::collections::HashSet<&'static str>> = LazyLock::new(|| {
+/// `s.to_lowercase()`, with the characters that have no case (CJK, kana, Hangul: most of a
+/// Chinese article) copied as they are instead of looked up one by one in Unicode's tables,
+/// which made lower-casing 3 % of the ingest's CPU.
+pub(crate) fn lowercase(s: &str) -> String {
+    if s.contains('Σ') {
+        // Its lower case depends on the neighbours (final ς); the standard library knows how.
+        return s.to_lowercase();
+    }
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        push_lowercase(&mut out, c);
+    }
+    out
+}
+
+/// Appends `c` lower-cased (a character with no case, as it is).
+#[inline]
+pub(crate) fn push_lowercase(out: &mut String, c: char) {
+    if c.is_ascii() {
+        out.push(c.to_ascii_lowercase());
+    } else if is_caseless(c) {
+        out.push(c);
+    } else {
+        out.extend(c.to_lowercase());
+    }
+}
+
+/// CJK symbols, kana, ideographs and Hangul syllables: none has a lower case.
+#[inline]
+pub(crate) fn is_caseless(c: char) -> bool {
+    matches!(c as u32, 0x3000..=0x9FFF | 0xAC00..=0xD7A3)
+}
+
+/// Whether `s` has an ASCII capital or a character outside the caseless ranges.
+fn may_have_upper_case(s: &str) -> bool {
+    s.chars().any(|c| if c.is_ascii() { c.is_ascii_uppercase() } else { !is_caseless(c) })
+}
+
+static STOP_WORDS: LazyLock<foldhash::HashSet<&'static str>> = LazyLock::new(|| {
     include_str!("stopwords.txt")
         .lines()
         .map(str::trim)
@@ -130,9 +167,13 @@ static STOP_WORDS: LazyLock<std::collections::HashSet<&'static str>> = LazyLock:
 });
 
 fn is_keyword_candidate(word: &str) -> bool {
-    let chars = word.chars().count();
-    let has_han = word.chars().any(segment::is_han);
-    let has_alpha = word.chars().any(|c| c.is_alphabetic());
+    let (mut chars, mut has_han, mut has_alpha) = (0, false, false);
+    for c in word.chars() {
+        chars += 1;
+        // Han characters are letters: the slow Unicode lookup is only for the others.
+        has_han |= segment::is_han(c);
+        has_alpha = has_alpha || has_han || c.is_alphabetic();
+    }
     has_alpha && (if has_han { chars >= 2 } else { chars >= 3 }) && !STOP_WORDS.contains(word)
 }
 
@@ -142,7 +183,7 @@ static TFIDF: LazyLock<jieba_rs::TfIdf> = LazyLock::new(jieba_rs::TfIdf::default
 /// speech. Keywords and tagged names both come from it.
 pub struct Candidates {
     /// Lower-cased candidate keyword → occurrences (title counted twice).
-    counts: HashMap<String, u32>,
+    counts: foldhash::HashMap<String, u32>,
     total: u32,
     /// Words tagged as a person, place or organisation, as written.
     names: Vec<(String, EntityKind)>,
@@ -152,7 +193,7 @@ impl Candidates {
     pub fn new(title: &str, text: &str) -> Candidates {
         let title_words = segment::tag_words(title);
         let text_words = segment::tag_words(text);
-        let mut counts: HashMap<String, u32> = HashMap::new();
+        let mut counts = foldhash::HashMap::<String, u32>::default();
         let mut names: Vec<(String, EntityKind)> = Vec::new();
         let mut total = 0;
         for (source, words, weight) in [(title, &title_words, 2), (text, &text_words, 1)] {
@@ -170,9 +211,20 @@ impl Candidates {
                         names.push((word.to_string(), kind));
                     }
                 }
-                let lower = word.to_lowercase();
+                // Most words are already lower case: no copy for them, and only a new
+                // candidate is copied into the map.
+                let lower = if may_have_upper_case(word) {
+                    std::borrow::Cow::Owned(lowercase(word))
+                } else {
+                    std::borrow::Cow::Borrowed(word)
+                };
                 if is_keyword_candidate(&lower) {
-                    *counts.entry(lower).or_default() += weight;
+                    match counts.get_mut(lower.as_ref()) {
+                        Some(n) => *n += weight,
+                        None => {
+                            counts.insert(lower.into_owned(), weight);
+                        }
+                    }
                 }
             }
         }
@@ -213,7 +265,8 @@ pub fn keywords_from(c: &Candidates, corpus: &dyn DocFreq) -> Vec<Keyword> {
 
 /// IDF of words already looked up in jieba's table (`None`: a word jieba's extractor drops).
 /// Bounded by the vocabulary; shared by the ingest workers.
-static JIEBA_IDF: LazyLock<std::sync::RwLock<HashMap<String, Option<f64>>>> = LazyLock::new(Default::default);
+static JIEBA_IDF: LazyLock<std::sync::RwLock<foldhash::HashMap<String, Option<f64>>>> =
+    LazyLock::new(Default::default);
 
 /// jieba's bundled IDF of each word. jieba-rs exposes its table only through its keyword
 /// extractor, so words not looked up before are handed to it one per line: each then occurs
@@ -399,6 +452,21 @@ pub fn summary(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn lowercase_is_the_standard_lower_case() {
+        for s in [
+            "微信 WeChat ＡＢＣ İstanbul ΣΟΦΟΣ ΟΔΟΣ Straße ẞ Ǆ 〇々ヶ한국어 KELVIN \u{212A} ÉCOLE",
+            "",
+            "ASCII only, Mixed Case 123",
+            "ΌΣΟΣ σ Σ",
+        ] {
+            assert_eq!(lowercase(s), s.to_lowercase(), "{s}");
+            // What the candidates rely on to skip the copy: no false "no".
+            assert!(may_have_upper_case(s) || s.to_lowercase() == s, "{s}");
+        }
+        assert!(!may_have_upper_case("支付宝 alipay 2024"));
+    }
 
     struct Corpus(HashMap<&'static str, u64>, u64);
     impl DocFreq for Corpus {

@@ -25,10 +25,16 @@ pub const MIN_CONTAINMENT: f64 = 0.75;
 fn normalized(text: &str) -> (String, Vec<usize>) {
     let mut norm = String::with_capacity(text.len());
     let mut starts = Vec::with_capacity(text.len() / 2);
-    for c in text.chars().filter(|c| c.is_alphanumeric()) {
-        for l in c.to_lowercase() {
+    for c in text.chars() {
+        // Han characters are letters with no case: the Unicode tables are for the others.
+        if crate::segment::is_han(c) {
             starts.push(norm.len());
-            norm.push(l);
+            norm.push(c);
+        } else if c.is_alphanumeric() {
+            for l in c.to_lowercase() {
+                starts.push(norm.len());
+                norm.push(l);
+            }
         }
     }
     starts.push(norm.len());

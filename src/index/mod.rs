@@ -439,7 +439,7 @@ pub struct IndexDocFreq {
     /// Counts already looked up. The snapshot never changes, so neither do they; and a lookup
     /// costs a term-dictionary search in every segment, which on a large index was a third of
     /// the ingest's CPU before this cache. Bounded by [`DOC_FREQ_CACHE`] words.
-    cache: std::sync::RwLock<HashMap<String, u64>>,
+    cache: std::sync::RwLock<foldhash::HashMap<String, u64>>,
 }
 
 /// Words whose document frequency [`IndexDocFreq`] remembers (a few tens of MB at most).
