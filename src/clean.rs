@@ -53,8 +53,8 @@ pub(crate) fn selector(css: &str) -> Selector {
 }
 
 /// Elements dropped with everything inside them (after their images were collected).
-static DROP: LazyLock<Selector> = LazyLock::new(|| {
-    selector(concat!(
+static DROP: LazyLock<Rules> = LazyLock::new(|| {
+    Rules::parse(concat!(
         "head, script, style, iframe, frame, frameset, noscript, template, object, embed, ",
         "video, audio, canvas, svg, form, button, input, select, textarea, link, meta, ",
         // image boxes
@@ -67,35 +67,98 @@ static DROP: LazyLock<Selector> = LazyLock::new(|| {
 });
 
 /// Image captions: dropped from the text, kept as alt text.
-static CAPTION: LazyLock<Selector> =
-    LazyLock::new(|| selector("figcaption, p.text-img-note, p.img-desc, div.zk_decsimg"));
+static CAPTION: LazyLock<Rules> =
+    LazyLock::new(|| Rules::parse("figcaption, p.text-img-note, p.img-desc, div.zk_decsimg"));
 
-static IMG: LazyLock<Selector> = LazyLock::new(|| selector("img"));
-static HEADING: LazyLock<Selector> = LazyLock::new(|| selector("h1, h2, h3, h4, h5, h6"));
+static HEADING: LazyLock<Rules> = LazyLock::new(|| Rules::parse("h1, h2, h3, h4, h5, h6"));
 
 /// Elements that mean nothing once they hold no text.
-static EMPTIABLE: LazyLock<Selector> = LazyLock::new(|| {
-    selector("p, div, span, a, center, section, article, strong, b, em, i, u, font, li, ul, ol, blockquote, h1, h2, h3, h4, h5, h6")
+static EMPTIABLE: LazyLock<Rules> = LazyLock::new(|| {
+    Rules::parse("p, div, span, a, center, section, article, strong, b, em, i, u, font, li, ul, ol, blockquote, h1, h2, h3, h4, h5, h6")
 });
+
+/// A list of simple selectors (`tag`, `tag.class`, `#id`), the only kinds the cleaning rules
+/// need. Matched by hand in one walk over the tree: the general selector engine, run once per
+/// list over every element, was a tenth of the cleaning's time.
+struct Rules {
+    tags: Vec<&'static str>,
+    tag_classes: Vec<(&'static str, &'static str)>,
+    ids: Vec<&'static str>,
+}
+
+impl Rules {
+    fn parse(list: &'static str) -> Rules {
+        let mut rules = Rules { tags: Vec::new(), tag_classes: Vec::new(), ids: Vec::new() };
+        for item in list.split(',').map(str::trim) {
+            let simple = |s: &str| {
+                !s.is_empty() && s.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
+            };
+            match (item.strip_prefix('#'), item.split_once('.')) {
+                (Some(id), _) if simple(id) => rules.ids.push(id),
+                (None, Some((tag, class))) if simple(tag) && simple(class) => {
+                    rules.tag_classes.push((tag, class))
+                }
+                (None, None) if simple(item) => rules.tags.push(item),
+                _ => panic!("built-in cleaning rule {item:?} is not tag, tag.class or #id"),
+            }
+        }
+        rules
+    }
+
+    fn matches(&self, e: &scraper::node::Element) -> bool {
+        let name = e.name();
+        self.tags.contains(&name)
+            || e.id().is_some_and(|id| self.ids.contains(&id))
+            || self.tag_classes.iter().any(|&(tag, class)| {
+                tag == name && e.has_class(class, scraper::CaseSensitivity::CaseSensitive)
+            })
+    }
+}
 
 /// Cleans `body`. `full_document` says it is a whole page (with `<head>`) rather than a
 /// fragment; only then is head metadata read.
 pub fn clean(body: &str, full_document: bool) -> Cleaned {
     let mut html = if full_document { Html::parse_document(body) } else { Html::parse_fragment(body) };
     let head = if full_document { read_head(&html) } else { HeadMeta::default() };
-    let images = collect_images(&html);
-    let first_heading = html.select(&HEADING).map(element_text).find(|t| !t.is_empty());
 
-    let doomed: Vec<_> = html.select(&DROP).chain(html.select(&CAPTION)).map(|e| e.id()).collect();
+    // One walk in document order: images (captions become the alt text of the image before
+    // them), the first heading with text, and what is to go.
+    let mut images: Vec<Image> = Vec::new();
+    let mut first_heading = None;
+    let mut doomed = Vec::new();
+    for e in html.root_element().descendants().filter_map(ElementRef::wrap) {
+        let el = e.value();
+        if CAPTION.matches(el) {
+            doomed.push(e.id());
+            let caption = element_text(e);
+            if let Some(last) = images.last_mut().filter(|last| last.alt.is_none() && !caption.is_empty()) {
+                last.alt = Some(caption);
+            }
+            continue;
+        }
+        if DROP.matches(el) {
+            doomed.push(e.id());
+        }
+        if el.name() == "img" {
+            images.push(image(&e));
+        } else if first_heading.is_none() && HEADING.matches(el) {
+            first_heading = Some(element_text(e)).filter(|t| !t.is_empty());
+        }
+    }
     for id in doomed {
         if let Some(mut node) = html.tree.get_mut(id) {
             node.detach();
         }
     }
-    // Innermost first, so that a parent emptied by its children's removal goes too.
-    let mut empties: Vec<_> =
-        html.select(&EMPTIABLE).filter(|e| e.text().all(|t| t.trim().is_empty())).map(|e| e.id()).collect();
-    empties.reverse();
+    // Emptiness is a matter of text, so a parent left with no text by its children's
+    // removal is found as empty too, whatever the order.
+    let empties: Vec<_> = html
+        .root_element()
+        .descendants()
+        .filter_map(ElementRef::wrap)
+        .filter(|e| EMPTIABLE.matches(e.value()) && e.text().all(|t| t.trim().is_empty()))
+        .map(|e| e.id())
+        .collect();
     for id in empties {
         if let Some(mut node) = html.tree.get_mut(id) {
             node.detach();
@@ -153,40 +216,23 @@ fn dimension(e: &ElementRef<'_>, names: &[&str]) -> Option<u32> {
     digits.parse().ok().filter(|&n| n > 0)
 }
 
-/// Every `img` of the body in document order, with captions as alt text where alt is missing.
-fn collect_images(html: &Html) -> Vec<Image> {
-    let mut images: Vec<Image> = Vec::new();
-    let caption_ids: Vec<_> = html.select(&CAPTION).map(|e| e.id()).collect();
-    for node in html.root_element().descendants() {
-        let Some(e) = ElementRef::wrap(node) else { continue };
-        if caption_ids.contains(&e.id()) {
-            let caption = element_text(e);
-            if let Some(last) = images.last_mut() {
-                if last.alt.is_none() && !caption.is_empty() {
-                    last.alt = Some(caption);
-                }
-            }
-            continue;
-        }
-        if !IMG.matches(&e) {
-            continue;
-        }
-        let url = attr(&e, &["data-original", "_src", "data-src", "data-lazy-src", "data-actualsrc", "src"])
-            .map(unwrap_proxy)
-            .unwrap_or_default();
-        // 36kr writes the size as data-img-size-val="553,329".
-        let size_val = e.value().attr("data-img-size-val").and_then(|v| {
-            let (w, h) = v.split_once(',')?;
-            Some((w.trim().parse().ok()?, h.trim().parse().ok()?))
-        });
-        images.push(Image {
-            url,
-            width: dimension(&e, &["data-width", "data-w", "width", "w"]).or(size_val.map(|s| s.0)),
-            height: dimension(&e, &["data-height", "data-h", "height", "h"]).or(size_val.map(|s| s.1)),
-            alt: attr(&e, &["alt"]).map(collapse_spaces),
-        });
+/// An `img` as an [`Image`]: its real URL (lazy-loading attributes first, proxies unwrapped),
+/// size and alt text.
+fn image(e: &ElementRef<'_>) -> Image {
+    let url = attr(e, &["data-original", "_src", "data-src", "data-lazy-src", "data-actualsrc", "src"])
+        .map(unwrap_proxy)
+        .unwrap_or_default();
+    // 36kr writes the size as data-img-size-val="553,329".
+    let size_val = e.value().attr("data-img-size-val").and_then(|v| {
+        let (w, h) = v.split_once(',')?;
+        Some((w.trim().parse().ok()?, h.trim().parse().ok()?))
+    });
+    Image {
+        url,
+        width: dimension(e, &["data-width", "data-w", "width", "w"]).or(size_val.map(|s| s.0)),
+        height: dimension(e, &["data-height", "data-h", "height", "h"]).or(size_val.map(|s| s.1)),
+        alt: attr(e, &["alt"]).map(collapse_spaces),
     }
-    images
 }
 
 fn read_head(html: &Html) -> HeadMeta {
