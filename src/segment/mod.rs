@@ -297,10 +297,12 @@ fn pieces_of_words(
     let mut position = 0usize;
     for (base, end) in words {
         let word = &text[base..end];
-        if !word.chars().any(char::is_alphanumeric) {
+        let has_han = word.chars().any(is_han);
+        // Han characters are letters: Unicode's tables are only asked about the rest.
+        if !has_han && !word.chars().any(char::is_alphanumeric) {
             continue;
         }
-        if !word.chars().any(is_han) {
+        if !has_han {
             // Split on anything that is not a letter or digit, one position per part.
             let mut start = None;
             for (i, c) in word.char_indices().chain(std::iter::once((word.len(), ' '))) {
