@@ -1,6 +1,6 @@
 //! Criterion benchmarks of the hot stages, one article at a time: parse (front matter), clean
 //! (DOM surgery and rendering), segment (jieba, index mode), analyse (topics, keywords,
-//! entities, summary, fingerprint), and index (an upsert into an on-disk tantivy index).
+//! entities, summary, fingerprint; topics alone), and index (an upsert into an on-disk tantivy index).
 //! Run with `cargo bench`; the scale benchmark (`bench/scale.sh`) measures whole runs.
 
 use std::hint::black_box;
@@ -42,6 +42,9 @@ fn stages(c: &mut Criterion) {
     });
     group.bench_function("analyze", |b| {
         b.iter(|| analyzer.analyze(black_box("二选一罚单落地之后"), black_box(&cleaned.text), &NoCorpus))
+    });
+    group.bench_function("topics", |b| {
+        b.iter(|| analyzer.taxonomy().classify(black_box("二选一罚单落地之后"), black_box(&cleaned.text)))
     });
     group.bench_function("build_article", |b| {
         b.iter(|| newsdesk::pipeline::build_article(raw(), &opts, &analyzer, &NoCorpus, now).unwrap())
