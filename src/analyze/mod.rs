@@ -73,6 +73,11 @@ pub trait DocFreq {
     fn num_docs(&self) -> u64;
     /// Articles whose text contains `word` (as the index tokenizes it).
     fn doc_freq(&self, word: &str) -> u64;
+    /// [`DocFreq::doc_freq`] of each word, in order: one call per article, so that a shared
+    /// cache is locked once rather than once a word.
+    fn doc_freqs(&self, words: &[&str]) -> Vec<u64> {
+        words.iter().map(|w| self.doc_freq(w)).collect()
+    }
 }
 
 /// No corpus: IDF falls back to jieba's table.
@@ -242,25 +247,30 @@ pub fn keywords(title: &str, text: &str, corpus: &dyn DocFreq) -> Vec<Keyword> {
 pub fn keywords_from(c: &Candidates, corpus: &dyn DocFreq) -> Vec<Keyword> {
     let n = corpus.num_docs();
     let total = f64::from(c.total.max(1));
-    let mut scored: Vec<Keyword> = if n >= MIN_CORPUS_FOR_IDF {
-        c.counts
+    let terms: Vec<&str> = c.counts.keys().map(String::as_str).collect();
+    let idfs: Vec<(&str, f64)> = if n >= MIN_CORPUS_FOR_IDF {
+        let freqs = corpus.doc_freqs(&terms);
+        terms
             .iter()
-            .map(|(term, &count)| {
-                let idf = ((n as f64 + 1.0) / (corpus.doc_freq(term) as f64 + 1.0)).ln() + 1.0;
-                Keyword { term: term.clone(), score: f64::from(count) / total * idf }
-            })
+            .zip(freqs)
+            .map(|(&t, df)| (t, ((n as f64 + 1.0) / (df as f64 + 1.0)).ln() + 1.0))
             .collect()
     } else {
-        jieba_idf(c.counts.keys())
-            .into_iter()
-            .filter_map(|(term, idf)| {
-                let count = *c.counts.get(&term)?;
-                Some(Keyword { score: f64::from(count) / total * idf, term })
-            })
-            .collect()
+        jieba_idf(&terms)
     };
-    rank_keywords(&mut scored);
+    let mut scored: Vec<(f64, &str)> =
+        idfs.into_iter().map(|(term, idf)| (f64::from(c.counts[term]) / total * idf, term)).collect();
+    // Best first, ties by term; only the top few are sorted and copied.
+    let order = |a: &(f64, &str), b: &(f64, &str)| b.0.total_cmp(&a.0).then_with(|| a.1.cmp(b.1));
+    if scored.len() > KEYWORDS {
+        scored.select_nth_unstable_by(KEYWORDS, order);
+        scored.truncate(KEYWORDS);
+    }
+    scored.sort_by(order);
     scored
+        .into_iter()
+        .map(|(score, term)| Keyword { term: term.to_string(), score: (score * 10_000.0).round() / 10_000.0 })
+        .collect()
 }
 
 /// IDF of words already looked up in jieba's table (`None`: a word jieba's extractor drops).
@@ -269,19 +279,21 @@ static JIEBA_IDF: LazyLock<std::sync::RwLock<foldhash::HashMap<String, Option<f6
     LazyLock::new(Default::default);
 
 /// jieba's bundled IDF of each word. jieba-rs exposes its table only through its keyword
-/// extractor, so words not looked up before are handed to it one per line: each then occurs
-/// once, and the weight it returns is the word's IDF divided by the number of words it kept,
-/// which its own output tells. Words it drops (its stop words) get no IDF. Results are cached,
+/// extractor, so a word not looked up before is handed to it alone: when jieba keeps it as
+/// one word, the weight it returns (occurrences × IDF ÷ words kept) is the IDF itself. Words
+/// it drops (its stop words) or cuts in pieces get no IDF. Each word is looked up alone so
+/// that its IDF never depends on the words that happened to be looked up with it (batches of
+/// words made the figure vary with the order the workers met articles); results are cached,
 /// so after the first articles of a run most words need no lookup.
-fn jieba_idf<'a>(words: impl Iterator<Item = &'a String>) -> Vec<(String, f64)> {
+fn jieba_idf<'a>(words: &[&'a str]) -> Vec<(&'a str, f64)> {
     use jieba_rs::KeywordExtract;
     let mut out = Vec::new();
     let mut unknown: Vec<&str> = Vec::new();
     {
         let cache = JIEBA_IDF.read().unwrap_or_else(|e| e.into_inner());
-        for w in words {
+        for &w in words {
             match cache.get(w) {
-                Some(Some(idf)) => out.push((w.clone(), *idf)),
+                Some(Some(idf)) => out.push((w, *idf)),
                 Some(None) => {}
                 None => unknown.push(w),
             }
@@ -290,27 +302,21 @@ fn jieba_idf<'a>(words: impl Iterator<Item = &'a String>) -> Vec<(String, f64)> 
     if unknown.is_empty() {
         return out;
     }
-    let found = TFIDF.extract_keywords(segment::jieba(), &unknown.join("\n"), unknown.len() * 2, Vec::new());
-    let kept = found.len() as f64;
-    let found: HashMap<String, f64> =
-        found.into_iter().map(|k| (k.keyword.to_lowercase(), k.weight * kept)).collect();
+    let looked_up: Vec<Option<f64>> = unknown
+        .iter()
+        .map(|w| {
+            let found = TFIDF.extract_keywords(segment::jieba(), w, 1, Vec::new());
+            found.first().filter(|k| k.keyword == *w).map(|k| k.weight)
+        })
+        .collect();
     let mut cache = JIEBA_IDF.write().unwrap_or_else(|e| e.into_inner());
-    for w in unknown {
-        let idf = found.get(w).copied();
+    for (w, idf) in unknown.into_iter().zip(looked_up) {
         cache.insert(w.to_string(), idf);
         if let Some(idf) = idf {
-            out.push((w.to_string(), idf));
+            out.push((w, idf));
         }
     }
     out
-}
-
-fn rank_keywords(scored: &mut Vec<Keyword>) {
-    scored.sort_by(|a, b| b.score.total_cmp(&a.score).then_with(|| a.term.cmp(&b.term)));
-    scored.truncate(KEYWORDS);
-    for k in scored.iter_mut() {
-        k.score = (k.score * 10_000.0).round() / 10_000.0;
-    }
 }
 
 #[derive(Deserialize)]
@@ -452,6 +458,22 @@ pub fn summary(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_words_jieba_idf_does_not_depend_on_the_words_looked_up_with_it() {
+        use jieba_rs::KeywordExtract;
+        // Words no other test looks up, so the first call below finds none of them cached.
+        // Looked up together with words jieba cuts in pieces or repeats, their IDF used to
+        // come out scaled by the batch's word count.
+        let batch = ["反洗钱", "反洗钱条例", "条例", "洗钱", "的的的", "反洗钱 反洗钱", "监察"];
+        let together: HashMap<&str, f64> = jieba_idf(&batch).into_iter().collect();
+        for w in ["反洗钱", "条例", "洗钱", "监察"] {
+            let alone = TFIDF.extract_keywords(segment::jieba(), w, 1, Vec::new());
+            assert_eq!(alone.len(), 1, "{w} is one keyword");
+            assert_eq!(together.get(w), Some(&alone[0].weight), "{w}");
+        }
+        assert!(!together.contains_key("的的的"));
+    }
 
     #[test]
     fn lowercase_is_the_standard_lower_case() {

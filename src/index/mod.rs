@@ -451,22 +451,42 @@ impl DocFreq for IndexDocFreq {
     }
 
     fn doc_freq(&self, word: &str) -> u64 {
-        if let Some(&n) = self.cache.read().unwrap_or_else(|e| e.into_inner()).get(word) {
-            return n;
+        self.doc_freqs(&[word])[0]
+    }
+
+    fn doc_freqs(&self, words: &[&str]) -> Vec<u64> {
+        let mut out = vec![0; words.len()];
+        let mut missing = Vec::new();
+        {
+            let cache = self.cache.read().unwrap_or_else(|e| e.into_inner());
+            for (i, w) in words.iter().enumerate() {
+                match cache.get(*w) {
+                    Some(&n) => out[i] = n,
+                    None => missing.push(i),
+                }
+            }
+        }
+        if missing.is_empty() {
+            return out;
         }
         let mut analyzer = self.analyzer.clone();
-        let mut stream = analyzer.token_stream(word);
-        let n = match stream.next() {
-            Some(token) => {
-                self.searcher.doc_freq(&Term::from_field_text(self.field, &token.text)).unwrap_or(0)
-            }
-            None => 0,
-        };
-        let mut cache = self.cache.write().unwrap_or_else(|e| e.into_inner());
-        if cache.len() < DOC_FREQ_CACHE {
-            cache.insert(word.to_string(), n);
+        for &i in &missing {
+            let mut stream = analyzer.token_stream(words[i]);
+            out[i] = match stream.next() {
+                Some(token) => {
+                    self.searcher.doc_freq(&Term::from_field_text(self.field, &token.text)).unwrap_or(0)
+                }
+                None => 0,
+            };
         }
-        n
+        let mut cache = self.cache.write().unwrap_or_else(|e| e.into_inner());
+        for i in missing {
+            if cache.len() >= DOC_FREQ_CACHE {
+                break;
+            }
+            cache.insert(words[i].to_string(), out[i]);
+        }
+        out
     }
 }
 
