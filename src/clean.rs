@@ -12,10 +12,10 @@
 //!   corpus (`#recommend_bottom`, `#article_bottom`, 快科技's end matter, IT 之家's tip line …)
 //!   are dropped, as are elements left empty.
 //!
-//! What is left is serialized and rendered to text by [`html2text`], then whitespace is
-//! normalized: paragraphs separated by one blank line, no runs of spaces, no blank edges.
-//! The body is thus parsed twice (scraper, then html2text's own parser): html2text offers no way
-//! to edit its DOM's text nodes, and the cost is measured in the benchmarks.
+//! What is left is copied into html2text's DOM and rendered to text by [`html2text`], then
+//! whitespace is normalized: paragraphs separated by one blank line, no runs of spaces, no
+//! blank edges. The surgery cannot happen on html2text's DOM itself, whose text nodes are not
+//! reachable from outside the crate; the body is parsed once, by scraper.
 //!
 //! Text that sits next to an image box but outside it is kept. Links keep their text only.
 //!
@@ -165,16 +165,42 @@ pub fn clean(body: &str, full_document: bool) -> Cleaned {
         }
     }
 
-    let rendered = render(&html.root_element().html());
+    let rendered = render(html.root_element());
     Cleaned { text: normalize_whitespace(&rendered), images, first_heading, head }
 }
 
-fn render(html: &str) -> String {
+/// The text of the cleaned tree, rendered by html2text. The tree is copied node by node into
+/// html2text's own DOM type rather than serialized and parsed again, which cost as much as
+/// the first parse.
+fn render(root: ElementRef<'_>) -> String {
+    use html5ever::tree_builder::{create_element, NodeOrText, TreeSink};
+    use html5ever::{Attribute, LocalName, QualName};
     // A width no line reaches: the text is stored unwrapped.
     const WIDTH: usize = 1_000_000;
-    html2text::config::with_decorator(html2text::render::TrivialDecorator::new())
-        .string_from_read(html.as_bytes(), WIDTH)
-        .unwrap_or_default()
+    let dom = html2text::RcDom::default();
+    // Depth first with a stack, not recursion: however deep the tree, the copy needs no stack.
+    let mut pending = vec![(dom.document.clone(), *root)];
+    while let Some((parent, node)) = pending.pop() {
+        match node.value() {
+            scraper::Node::Element(e) => {
+                let attrs = e
+                    .attrs()
+                    .map(|(name, value)| Attribute {
+                        name: QualName::new(None, html5ever::ns!(), LocalName::from(name)),
+                        value: value.into(),
+                    })
+                    .collect();
+                let element = create_element(&dom, e.name.clone(), attrs);
+                dom.append(&parent, NodeOrText::AppendNode(element.clone()));
+                // Reversed onto the stack, so that they come off (and are appended) in order.
+                pending.extend(node.children().rev().map(|child| (element.clone(), child)));
+            }
+            scraper::Node::Text(t) => dom.append(&parent, NodeOrText::AppendText(t.text.clone())),
+            _ => {}
+        }
+    }
+    let config = html2text::config::with_decorator(html2text::render::TrivialDecorator::new());
+    config.dom_to_render_tree(&dom).and_then(|tree| config.render_to_string(tree, WIDTH)).unwrap_or_default()
 }
 
 /// An element's text with whitespace collapsed.
