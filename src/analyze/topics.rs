@@ -130,6 +130,8 @@ pub struct Taxonomy {
     /// Per pattern: whether it needs word boundaries (it starts or ends with a Latin letter
     /// or digit), and the (topic, term) pairs it is a surface form of, in taxonomy order.
     patterns: Vec<Pattern>,
+    /// Bytes of the longest surface form.
+    longest: usize,
 }
 
 struct Pattern {
@@ -187,33 +189,53 @@ impl Taxonomy {
             .match_kind(MatchKind::Standard)
             .build(&surfaces)
             .map_err(|e| invalid(e.to_string()))?;
-        Ok(Taxonomy { topics, matcher, patterns })
+        let longest = surfaces.iter().map(String::len).max().unwrap_or(0);
+        Ok(Taxonomy { topics, matcher, patterns, longest })
     }
 
     /// Mentions per topic and term in `haystack` (already lower-cased).
     fn count(&self, haystack: &str) -> Vec<Vec<u32>> {
-        // (topic, start, end, term, bounded) of every occurrence of every surface form.
+        self.count_buffered(haystack, 4096)
+    }
+
+    /// [`Taxonomy::count`], deciding the matches as soon as they are all known, so that at
+    /// most about `buffer` occurrences wait at a time (plus those of one longest pattern's
+    /// span): an article of one phrase repeated must not make a list as long as itself.
+    fn count_buffered(&self, haystack: &str, buffer: usize) -> Vec<Vec<u32>> {
+        let mut counts: Vec<Vec<u32>> = self.topics.iter().map(|t| vec![0; t.terms.len()]).collect();
+        // Per topic, where its last accepted match ended: the next must start there or later.
+        let mut resume = vec![0usize; self.topics.len()];
+        // (topic, start, end, term, bounded) of occurrences not yet decided.
         let mut found: Vec<(u32, usize, usize, u32, bool)> = Vec::new();
+        let mut decide = |found: &mut Vec<(u32, usize, usize, u32, bool)>, known_before: usize| {
+            // Leftmost first, then longest; stable, so that of two terms with the same
+            // surface form the first listed wins, as in a leftmost-longest automaton.
+            found.sort_by_key(|&(t, start, end, _, _)| (t, start, std::cmp::Reverse(end)));
+            found.retain(|&(t, start, end, term, bounded)| {
+                if start >= known_before {
+                    return true;
+                }
+                if start >= resume[t as usize] {
+                    resume[t as usize] = end;
+                    // A match glued to a Latin word is not a mention, but it still covers
+                    // its span.
+                    if !bounded || at_word_boundaries(haystack, start, end) {
+                        counts[t as usize][term as usize] += 1;
+                    }
+                }
+                false
+            });
+        };
         for m in self.matcher.find_overlapping_iter(haystack) {
             let p = &self.patterns[m.pattern().as_usize()];
             found.extend(p.owners.iter().map(|&(t, term)| (t, m.start(), m.end(), term, p.bounded)));
-        }
-        // Leftmost first, then longest; stable, so that of two terms with the same surface
-        // form the first listed wins, as in a leftmost-longest automaton.
-        found.sort_by_key(|&(t, start, end, _, _)| (t, start, std::cmp::Reverse(end)));
-        let mut counts: Vec<Vec<u32>> = self.topics.iter().map(|t| vec![0; t.terms.len()]).collect();
-        let mut resume = (u32::MAX, 0);
-        for (t, start, end, term, bounded) in found {
-            if resume.0 == t && start < resume.1 {
-                continue;
+            if found.len() >= buffer {
+                // Occurrences come in order of their end, so every one starting more than a
+                // longest pattern before this end has been seen.
+                decide(&mut found, m.end().saturating_sub(self.longest));
             }
-            resume = (t, end);
-            // A match glued to a Latin word is not a mention, but it still covers its span.
-            if bounded && !at_word_boundaries(haystack, start, end) {
-                continue;
-            }
-            counts[t as usize][term as usize] += 1;
         }
+        decide(&mut found, usize::MAX);
         counts
     }
 
@@ -427,13 +449,18 @@ mod tests {
         }
         assert!(texts.len() > 10);
         for text in &texts {
-            assert_eq!(t.count(text), counts_topic_by_topic(DEFAULT_TAXONOMY, text), "{text}");
+            let expected = counts_topic_by_topic(DEFAULT_TAXONOMY, text);
+            assert_eq!(t.count(text), expected, "{text}");
+            // Deciding as the occurrences come, a few at a time, changes nothing.
+            assert_eq!(t.count_buffered(text, 1), expected, "{text}");
+            assert_eq!(t.count_buffered(text, 7), expected, "{text}");
         }
         // Two terms of one topic with the same surface form: the first listed takes it.
         let twice = "topics:\n  - id: q\n    label: {zh: 量子, en: Q}\n    terms: [{term: 量子, aliases: [qc]}, {term: qc}, 量子计算]\n";
         let t = Taxonomy::from_yaml(twice, "t.yaml").unwrap();
         for text in ["qc 量子计算 量子 qcx", "量子量子计算qc"] {
             assert_eq!(t.count(text), counts_topic_by_topic(twice, text), "{text}");
+            assert_eq!(t.count_buffered(text, 1), counts_topic_by_topic(twice, text), "{text}");
         }
     }
 
