@@ -5,11 +5,11 @@
 //!   with the indexed corpus's own IDF once it is large enough (see [`DocFreq`]);
 //! * entities: organisations, people, places and products, from a shipped gazetteer with
 //!   aliases (`阿里`/`Alibaba` → `阿里巴巴`) plus jieba's part-of-speech tags;
-//!
-//! Keywords and tagged names share one jieba pass ([`Candidates`]), whose cut the index's
-//! tokenizer then reuses (see ARCHITECTURE.md, "Segmenting each article once").
 //! * a lead summary of one to three whole sentences;
 //! * a 64-bit SimHash of the text for near-duplicate detection (see [`simhash`]).
+//!
+//! Keywords and tagged names share one jieba pass ([`Candidates`]), whose cut the index's
+//! tokenizer then reuses (see ARCHITECTURE.md, "Segmenting once").
 //!
 //! Everything here is a pure function of the text (and, for IDF, of the corpus statistics
 //! passed in). Deciding *which* earlier article a near-copy duplicates needs the index, and
@@ -140,9 +140,11 @@ pub(crate) fn lowercase(s: &str) -> String {
     out
 }
 
-/// Appends `c` lower-cased (a character with no case, as it is).
+/// Appends `c` lower-cased (a character with no case, as it is). Not for `Σ`, whose lower
+/// case depends on its neighbours: [`lowercase`] leaves strings holding it to the standard
+/// library.
 #[inline]
-pub(crate) fn push_lowercase(out: &mut String, c: char) {
+fn push_lowercase(out: &mut String, c: char) {
     if c.is_ascii() {
         out.push(c.to_ascii_lowercase());
     } else if is_caseless(c) {
@@ -175,9 +177,9 @@ fn is_keyword_candidate(word: &str) -> bool {
     let (mut chars, mut has_han, mut has_alpha) = (0, false, false);
     for c in word.chars() {
         chars += 1;
-        // Han characters are letters: the slow Unicode lookup is only for the others.
         has_han |= segment::is_han(c);
-        has_alpha = has_alpha || has_han || c.is_alphabetic();
+        // Common Han characters are letters: the slow Unicode lookup is only for the others.
+        has_alpha = has_alpha || segment::is_common_han(c) || c.is_alphabetic();
     }
     has_alpha && (if has_han { chars >= 2 } else { chars >= 3 }) && !STOP_WORDS.contains(word)
 }
@@ -274,7 +276,8 @@ pub fn keywords_from(c: &Candidates, corpus: &dyn DocFreq) -> Vec<Keyword> {
 }
 
 /// IDF of words already looked up in jieba's table (`None`: a word jieba's extractor drops).
-/// Bounded by the vocabulary; shared by the ingest workers.
+/// Shared by the ingest workers; at most [`JIEBA_IDF_CACHE`] words, since candidates are not
+/// only jieba's vocabulary but any Latin word an article holds.
 static JIEBA_IDF: LazyLock<std::sync::RwLock<foldhash::HashMap<String, Option<f64>>>> =
     LazyLock::new(Default::default);
 
@@ -285,6 +288,8 @@ static JIEBA_IDF: LazyLock<std::sync::RwLock<foldhash::HashMap<String, Option<f6
 /// that its IDF never depends on the words that happened to be looked up with it (batches of
 /// words made the figure vary with the order the workers met articles); results are cached,
 /// so after the first articles of a run most words need no lookup.
+const JIEBA_IDF_CACHE: usize = 500_000;
+
 fn jieba_idf<'a>(words: &[&'a str]) -> Vec<(&'a str, f64)> {
     use jieba_rs::KeywordExtract;
     let mut out = Vec::new();
@@ -311,7 +316,9 @@ fn jieba_idf<'a>(words: &[&'a str]) -> Vec<(&'a str, f64)> {
         .collect();
     let mut cache = JIEBA_IDF.write().unwrap_or_else(|e| e.into_inner());
     for (w, idf) in unknown.into_iter().zip(looked_up) {
-        cache.insert(w.to_string(), idf);
+        if cache.len() < JIEBA_IDF_CACHE {
+            cache.insert(w.to_string(), idf);
+        }
         if let Some(idf) = idf {
             out.push((w, idf));
         }

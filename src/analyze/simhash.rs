@@ -26,8 +26,8 @@ fn normalized(text: &str) -> (String, Vec<usize>) {
     let mut norm = String::with_capacity(text.len());
     let mut starts = Vec::with_capacity(text.len() / 2);
     for c in text.chars() {
-        // Han characters are letters with no case: the Unicode tables are for the others.
-        if crate::segment::is_han(c) {
+        // Common Han characters are letters with no case: the Unicode tables are for the others.
+        if crate::segment::is_common_han(c) {
             starts.push(norm.len());
             norm.push(c);
         } else if c.is_alphanumeric() {

@@ -146,6 +146,16 @@ pub struct Piece {
     pub position: usize,
 }
 
+/// The CJK Unified Ideographs and their extension A: every code point there is an assigned
+/// letter, so, unlike the rest of [`is_han`]'s ranges, they need no Unicode lookup to be known
+/// as alphanumeric.
+#[inline]
+pub fn is_common_han(c: char) -> bool {
+    matches!(c as u32, 0x3400..=0x4DBF | 0x4E00..=0x9FFF)
+}
+
+/// Han ideographs: the unified blocks, the compatibility block and the extensions of the
+/// supplementary planes (whose ranges still hold unassigned code points).
 pub fn is_han(c: char) -> bool {
     matches!(c as u32,
         0x3400..=0x4DBF | 0x4E00..=0x9FFF | 0xF900..=0xFAFF | 0x20000..=0x2EBEF | 0x30000..=0x3134F)
@@ -297,12 +307,11 @@ fn pieces_of_words(
     let mut position = 0usize;
     for (base, end) in words {
         let word = &text[base..end];
-        let has_han = word.chars().any(is_han);
-        // Han characters are letters: Unicode's tables are only asked about the rest.
-        if !has_han && !word.chars().any(char::is_alphanumeric) {
+        // Common Han characters are letters: Unicode's tables are only asked about the rest.
+        if !word.chars().any(|c| is_common_han(c) || c.is_alphanumeric()) {
             continue;
         }
-        if !has_han {
+        if !word.chars().any(is_han) {
             // Split on anything that is not a letter or digit, one position per part.
             let mut start = None;
             for (i, c) in word.char_indices().chain(std::iter::once((word.len(), ' '))) {
@@ -479,6 +488,14 @@ mod tests {
 
     fn words(text: &str, mode: Mode) -> Vec<String> {
         terms(text, mode).into_iter().map(|(t, _)| t).collect()
+    }
+
+    #[test]
+    fn unassigned_code_points_in_han_ranges_are_not_letters() {
+        // U+FADA and U+2A6E0 lie in is_han's ranges but are unassigned: no token, as before
+        // the fast path for common Han characters.
+        assert!(terms("\u{FADA}\u{FADB} \u{2A6E0}", Mode::Index).is_empty());
+        assert_eq!(terms("中文", Mode::Index), vec![("中文".to_string(), 0)]);
     }
 
     #[test]
