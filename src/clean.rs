@@ -1,7 +1,7 @@
 //! Turns an article body (HTML, or Markdown rendered to HTML) into clean text plus metadata.
 //!
-//! The DOM surgery runs on a [`scraper`] tree, with selectors that cover the templates of the
-//! sources in the corpus:
+//! The DOM surgery runs on a [`scraper`] tree, with rules (simple selectors: `tag`,
+//! `tag.class`, `#id`) that cover the templates of the sources in the corpus:
 //!
 //! * image boxes (ZAKER's `div.img_box`, 36kr's `p.image-wrapper`, Huxiu's `p.img-center-box`,
 //!   Dockone's `div.aw-upload-img-list`, `figure`, `picture`, bare `img`) are cut out, and each

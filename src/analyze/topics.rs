@@ -207,6 +207,9 @@ impl Taxonomy {
         let mut resume = vec![0usize; self.topics.len()];
         // (topic, start, end, term, bounded) of occurrences not yet decided.
         let mut found: Vec<(u32, usize, usize, u32, bool)> = Vec::new();
+        // Doubled when many occurrences must wait (a taxonomy of very long surface forms), so
+        // that deciding does not sort the same waiting ones again at every new occurrence.
+        let mut threshold = buffer;
         let mut decide = |found: &mut Vec<(u32, usize, usize, u32, bool)>, known_before: usize| {
             // Leftmost first, then longest; stable, so that of two terms with the same
             // surface form the first listed wins, as in a leftmost-longest automaton.
@@ -229,10 +232,11 @@ impl Taxonomy {
         for m in self.matcher.find_overlapping_iter(haystack) {
             let p = &self.patterns[m.pattern().as_usize()];
             found.extend(p.owners.iter().map(|&(t, term)| (t, m.start(), m.end(), term, p.bounded)));
-            if found.len() >= buffer {
+            if found.len() >= threshold {
                 // Occurrences come in order of their end, so every one starting more than a
                 // longest pattern before this end has been seen.
                 decide(&mut found, m.end().saturating_sub(self.longest));
+                threshold = buffer.max(2 * found.len());
             }
         }
         decide(&mut found, usize::MAX);
