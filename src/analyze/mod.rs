@@ -156,7 +156,7 @@ fn push_lowercase(out: &mut String, c: char) {
 
 /// CJK symbols, kana, ideographs and Hangul syllables: none has a lower case.
 #[inline]
-pub(crate) fn is_caseless(c: char) -> bool {
+fn is_caseless(c: char) -> bool {
     matches!(c as u32, 0x3000..=0x9FFF | 0xAC00..=0xD7A3)
 }
 
@@ -365,7 +365,7 @@ static GAZETTEER: LazyLock<Gazetteer> = LazyLock::new(|| {
 /// Entities of the title and text: gazetteer names (canonical form) and, for names jieba
 /// tags as a person (`nr`), place (`ns`) or organisation (`nt`), those seen at least twice.
 pub fn entities(title: &str, text: &str) -> Vec<Entity> {
-    let lower = (title.to_lowercase(), text.to_lowercase());
+    let lower = (lowercase(title), lowercase(text));
     entities_from(title, text, &lower, &Candidates::new(title, text))
 }
 

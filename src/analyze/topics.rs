@@ -175,8 +175,7 @@ impl Taxonomy {
             let t = topics.len() as u32;
             for (surface, term) in forms {
                 let p = *index_of.entry(surface.clone()).or_insert_with(|| {
-                    let bounded = surface.bytes().next().is_some_and(is_word_byte)
-                        || surface.bytes().last().is_some_and(is_word_byte);
+                    let bounded = needs_word_boundaries(&surface);
                     surfaces.push(surface);
                     patterns.push(Pattern { bounded, owners: Vec::new() });
                     patterns.len() - 1
@@ -250,7 +249,7 @@ impl Taxonomy {
 
     /// The topics of an article, best first.
     pub fn classify(&self, title: &str, text: &str) -> Vec<TopicMatch> {
-        self.classify_lowercase(&title.to_lowercase(), &text.to_lowercase())
+        self.classify_lowercase(&super::lowercase(title), &super::lowercase(text))
     }
 
     /// [`Taxonomy::classify`] of an already lower-cased title and text.
@@ -290,6 +289,12 @@ impl Taxonomy {
 
 fn is_word_byte(b: u8) -> bool {
     b.is_ascii_alphanumeric()
+}
+
+/// Whether a surface form only counts at word boundaries: it starts or ends with a Latin
+/// letter or digit.
+fn needs_word_boundaries(surface: &str) -> bool {
+    surface.bytes().next().is_some_and(is_word_byte) || surface.bytes().last().is_some_and(is_word_byte)
 }
 
 /// Whether `s[start..end]` is not glued to Latin letters or digits on either side (a Chinese
@@ -426,9 +431,7 @@ mod tests {
             let mut counts = vec![0; topic.terms.len()];
             for m in matcher.find_iter(haystack) {
                 let surface = surfaces[m.pattern().as_usize()];
-                let bounded = surface.bytes().next().is_some_and(is_word_byte)
-                    || surface.bytes().last().is_some_and(is_word_byte);
-                if !bounded || at_word_boundaries(haystack, m.start(), m.end()) {
+                if !needs_word_boundaries(surface) || at_word_boundaries(haystack, m.start(), m.end()) {
                     counts[forms[m.pattern().as_usize()].1] += 1;
                 }
             }
