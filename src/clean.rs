@@ -145,11 +145,7 @@ pub fn clean(body: &str, full_document: bool) -> Cleaned {
             first_heading = Some(element_text(e)).filter(|t| !t.is_empty());
         }
     }
-    for id in doomed {
-        if let Some(mut node) = html.tree.get_mut(id) {
-            node.detach();
-        }
-    }
+    detach(&mut html, doomed);
     // Emptiness is a matter of text, so a parent left with no text by its children's
     // removal is found as empty too, whatever the order.
     let empties: Vec<_> = html
@@ -159,14 +155,18 @@ pub fn clean(body: &str, full_document: bool) -> Cleaned {
         .filter(|e| EMPTIABLE.matches(e.value()) && e.text().all(|t| t.trim().is_empty()))
         .map(|e| e.id())
         .collect();
-    for id in empties {
+    detach(&mut html, empties);
+
+    let rendered = render(html.root_element());
+    Cleaned { text: normalize_whitespace(&rendered), images, first_heading, head }
+}
+
+fn detach(html: &mut Html, ids: Vec<ego_tree::NodeId>) {
+    for id in ids {
         if let Some(mut node) = html.tree.get_mut(id) {
             node.detach();
         }
     }
-
-    let rendered = render(html.root_element());
-    Cleaned { text: normalize_whitespace(&rendered), images, first_heading, head }
 }
 
 /// The text of the cleaned tree, rendered by html2text. The tree is copied node by node into
