@@ -333,9 +333,16 @@ fn pieces_of_words(
             continue;
         }
         if mode == Mode::Index {
-            let bounds: Vec<usize> =
-                word.char_indices().map(|(i, _)| i).chain(std::iter::once(word.len())).collect();
-            let chars = bounds.len() - 1;
+            // Character boundaries of the word, on the stack: a word here has at most
+            // MAX_TOKEN_BYTES bytes, and one of at most two characters has no inner word.
+            let mut bounds = [0usize; MAX_TOKEN_BYTES + 1];
+            let mut chars = 0;
+            for (i, _) in word.char_indices().skip(1) {
+                chars += 1;
+                bounds[chars] = i;
+            }
+            chars += 1;
+            bounds[chars] = word.len();
             for len in [2usize, 3] {
                 if chars <= len {
                     continue;
