@@ -111,30 +111,18 @@ impl Register {
 /// Pushes the index and distance of every fingerprint within `max_bits` of `probe` onto `out`.
 ///
 /// This scan runs once per ingested article over every stored fingerprint, so it is the one
-/// place where the instructions matter. The CPU is asked once per call what it has:
-/// * AVX2: the bit counts of a block of fingerprints are computed side by side, and the block
-///   is only looked through when one of them is close (~30 % faster than POPCNT alone);
-/// * POPCNT (not in the x86-64 baseline Rust targets): one instruction per count instead of a
-///   dozen, which made the scan ~10x faster on a 100,000-article index.
+/// place where the bit count's instruction matters: without POPCNT (not in the x86-64 baseline
+/// Rust targets) `count_ones` is a dozen instructions, with it one, which made the scan ~10x
+/// faster on a 100,000-article index. The CPU is asked once per call. (Counting blocks of
+/// fingerprints side by side with AVX2 was 30 % faster alone, but made no difference inside an
+/// ingest, whose other threads share the cores.)
 fn within(hashes: &[u64], probe: u64, max_bits: u32, out: &mut Vec<(u32, u32)>) {
     #[cfg(target_arch = "x86_64")]
-    {
-        if std::arch::is_x86_feature_detected!("avx2") && std::arch::is_x86_feature_detected!("popcnt") {
-            // SAFETY: the CPU supports both, checked on the line above.
-            return unsafe { within_avx2(hashes, probe, max_bits, out) };
-        }
-        if std::arch::is_x86_feature_detected!("popcnt") {
-            // SAFETY: the CPU supports POPCNT, checked on the line above.
-            return unsafe { within_popcnt(hashes, probe, max_bits, out) };
-        }
+    if std::arch::is_x86_feature_detected!("popcnt") {
+        // SAFETY: the CPU supports POPCNT, checked on the line above.
+        return unsafe { within_popcnt(hashes, probe, max_bits, out) };
     }
     within_portable(hashes, probe, max_bits, out)
-}
-
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx2,popcnt")]
-unsafe fn within_avx2(hashes: &[u64], probe: u64, max_bits: u32, out: &mut Vec<(u32, u32)>) {
-    within_blocks(hashes, probe, max_bits, out)
 }
 
 #[cfg(target_arch = "x86_64")]
@@ -149,27 +137,6 @@ fn within_portable(hashes: &[u64], probe: u64, max_bits: u32, out: &mut Vec<(u32
         let d = (h ^ probe).count_ones();
         if d <= max_bits {
             out.push((i as u32, d));
-        }
-    }
-}
-
-/// [`within_portable`] in blocks whose counts the compiler can vectorize: no branch until a
-/// whole block is counted.
-#[inline(always)]
-fn within_blocks(hashes: &[u64], probe: u64, max_bits: u32, out: &mut Vec<(u32, u32)>) {
-    const BLOCK: usize = 64;
-    for (b, block) in hashes.chunks(BLOCK).enumerate() {
-        let mut bits = [0u8; BLOCK];
-        for (d, &h) in bits.iter_mut().zip(block) {
-            *d = (h ^ probe).count_ones() as u8;
-        }
-        let bits = &bits[..block.len()];
-        if bits.iter().fold(false, |any, &d| any | (u32::from(d) <= max_bits)) {
-            for (j, &d) in bits.iter().enumerate() {
-                if u32::from(d) <= max_bits {
-                    out.push(((b * BLOCK + j) as u32, u32::from(d)));
-                }
-            }
         }
     }
 }
@@ -193,35 +160,6 @@ mod tests {
         let mut portable = Vec::new();
         within_portable(&hashes, 0, 3, &mut portable);
         assert_eq!(portable, out);
-    }
-
-    #[test]
-    fn the_block_scan_finds_what_the_plain_scan_finds_across_block_ends() {
-        // 200 fingerprints: three whole blocks and a partial one, with matches at both ends of
-        // blocks and in the partial one.
-        let mut state = 0x9E37_79B9_7F4A_7C15u64;
-        let mut hashes: Vec<u64> = (0..200)
-            .map(|_| {
-                state ^= state << 13;
-                state ^= state >> 7;
-                state ^= state << 17;
-                state
-            })
-            .collect();
-        let probe = hashes[5];
-        for (i, flip) in [(0, 0b1), (63, 0b111), (64, 0xFFF), (127, 0x1FFF), (190, 0), (199, 0b11)] {
-            hashes[i] = probe ^ flip;
-        }
-        let (mut plain, mut blocks, mut chosen) = (Vec::new(), Vec::new(), Vec::new());
-        within_portable(&hashes, probe, 12, &mut plain);
-        within_blocks(&hashes, probe, 12, &mut blocks);
-        within(&hashes, probe, 12, &mut chosen);
-        for i in [0, 5, 63, 64, 190, 199] {
-            assert!(plain.iter().any(|&(j, _)| j == i), "{i} missing from {plain:?}");
-        }
-        assert!(!plain.iter().any(|&(j, _)| j == 127), "13 bits away is out of reach");
-        assert_eq!(blocks, plain);
-        assert_eq!(chosen, plain);
     }
 
     #[test]
