@@ -209,25 +209,44 @@ pub(crate) fn element_text(e: ElementRef<'_>) -> String {
 }
 
 fn collapse_spaces(s: &str) -> String {
-    s.split(|c: char| c.is_whitespace()).filter(|w| !w.is_empty()).collect::<Vec<_>>().join(" ")
+    let mut out = String::with_capacity(s.len());
+    let mut words = words(s);
+    if let Some(first) = words.next() {
+        push_words(&mut out, first, words);
+    }
+    out
+}
+
+/// The runs of non-whitespace in `s`.
+fn words(s: &str) -> impl Iterator<Item = &str> {
+    s.split(char::is_whitespace).filter(|w| !w.is_empty())
+}
+
+/// Appends `first` and the `rest`, one space between each.
+fn push_words<'a>(out: &mut String, first: &str, rest: impl Iterator<Item = &'a str>) {
+    out.push_str(first);
+    for w in rest {
+        out.push(' ');
+        out.push_str(w);
+    }
 }
 
 /// Collapses runs of whitespace inside lines, trims lines, and leaves at most one blank line
-/// between paragraphs.
+/// between paragraphs. Written into one buffer: this runs over every article's whole text.
 pub fn normalize_whitespace(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     let mut blank_pending = false;
     for line in text.lines() {
-        let line = collapse_spaces(line);
-        if line.is_empty() {
+        let mut words = words(line);
+        let Some(first) = words.next() else {
             blank_pending = !out.is_empty();
             continue;
-        }
+        };
         if !out.is_empty() {
             out.push_str(if blank_pending { "\n\n" } else { "\n" });
         }
         blank_pending = false;
-        out.push_str(&line);
+        push_words(&mut out, first, words);
     }
     out
 }
