@@ -357,6 +357,7 @@ static GAZETTEER: LazyLock<Gazetteer> = LazyLock::new(|| {
     let bounded = patterns.iter().map(|p: &String| p.bytes().any(|b| b.is_ascii_alphanumeric())).collect();
     let matcher = AhoCorasickBuilder::new()
         .match_kind(MatchKind::LeftmostLongest)
+        .kind(topics::automaton_kind(&patterns))
         .build(&patterns)
         .expect("gazetteer patterns compile");
     Gazetteer { entries: out, bounded, matcher, canonical }

@@ -21,7 +21,7 @@
 
 use std::collections::{BTreeMap, HashMap};
 
-use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
+use aho_corasick::{AhoCorasick, AhoCorasickBuilder, AhoCorasickKind, MatchKind};
 use serde::{Deserialize, Serialize};
 
 /// Weight of a term's presence in the title, in units of `ln(1 + body mentions)`.
@@ -186,6 +186,7 @@ impl Taxonomy {
         }
         let matcher = AhoCorasickBuilder::new()
             .match_kind(MatchKind::Standard)
+            .kind(automaton_kind(&surfaces))
             .build(&surfaces)
             .map_err(|e| invalid(e.to_string()))?;
         let longest = surfaces.iter().map(String::len).max().unwrap_or(0);
@@ -291,6 +292,19 @@ fn is_word_byte(b: u8) -> bool {
     b.is_ascii_alphanumeric()
 }
 
+/// Pattern bytes up to which a matcher is built as a DFA. A DFA looks up one transition per
+/// byte where the default (a contiguous NFA) may follow failure links: 1.8x faster over the
+/// corpus for the built-in taxonomy (715 surface forms, whose DFA takes 2.3 MB) and 2.3x for
+/// the gazetteer. Its size grows with the patterns, so a large user taxonomy keeps the NFA.
+const DFA_MAX_PATTERN_BYTES: usize = 64 * 1024;
+
+/// The kind of automaton to build for `patterns`: a DFA while they are small enough, else
+/// the crate's own choice.
+pub(crate) fn automaton_kind(patterns: &[String]) -> Option<AhoCorasickKind> {
+    let bytes: usize = patterns.iter().map(String::len).sum();
+    (bytes <= DFA_MAX_PATTERN_BYTES).then_some(AhoCorasickKind::DFA)
+}
+
 /// Whether a surface form only counts at word boundaries: it starts or ends with a Latin
 /// letter or digit.
 fn needs_word_boundaries(surface: &str) -> bool {
@@ -344,6 +358,14 @@ mod tests {
 
     fn ids(title: &str, text: &str) -> Vec<String> {
         Taxonomy::builtin().classify(title, text).into_iter().map(|t| t.id).collect()
+    }
+
+    #[test]
+    fn small_pattern_sets_get_a_dfa_and_large_ones_the_crates_choice() {
+        let builtin = Taxonomy::builtin();
+        assert_eq!(builtin.matcher.kind(), AhoCorasickKind::DFA);
+        let large: Vec<String> = (0..20_000).map(|i| format!("术语{i}")).collect();
+        assert_eq!(automaton_kind(&large), None);
     }
 
     #[test]
