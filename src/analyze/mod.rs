@@ -374,15 +374,21 @@ pub fn entities(title: &str, text: &str) -> Vec<Entity> {
 /// `lower` is the lower-cased title and text.
 pub fn entities_from(title: &str, text: &str, lower: &(String, String), c: &Candidates) -> Vec<Entity> {
     let g = &*GAZETTEER;
-    let mut counts: HashMap<(String, EntityKind), u32> = HashMap::new();
+    // Matches are counted per pattern first: an article has hundreds, a name string apiece
+    // would be copied and hashed for each.
+    let mut per_pattern = vec![0u32; g.entries.len()];
     for lower in [&lower.0, &lower.1] {
         for m in g.matcher.find_iter(lower) {
             let p = m.pattern().as_usize();
             if g.bounded[p] && !topics::at_word_boundaries(lower, m.start(), m.end()) {
                 continue;
             }
-            *counts.entry(g.entries[p].clone()).or_default() += 1;
+            per_pattern[p] += 1;
         }
+    }
+    let mut counts: HashMap<(String, EntityKind), u32> = HashMap::new();
+    for (p, &n) in per_pattern.iter().enumerate().filter(|&(_, &n)| n > 0) {
+        *counts.entry(g.entries[p].clone()).or_default() += n;
     }
     for (name, kind) in &c.names {
         if name.chars().count() < 2 || g.canonical.contains_key(&name.to_lowercase()) {
