@@ -21,7 +21,7 @@ pub mod topics;
 use std::collections::HashMap;
 use std::sync::LazyLock;
 
-use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
+use aho_corasick::{AhoCorasick, MatchKind};
 use serde::{Deserialize, Serialize};
 
 use crate::segment;
@@ -355,11 +355,7 @@ static GAZETTEER: LazyLock<Gazetteer> = LazyLock::new(|| {
         }
     }
     let bounded = patterns.iter().map(|p: &String| p.bytes().any(|b| b.is_ascii_alphanumeric())).collect();
-    let matcher = AhoCorasickBuilder::new()
-        .match_kind(MatchKind::LeftmostLongest)
-        .kind(topics::automaton_kind(&patterns))
-        .build(&patterns)
-        .expect("gazetteer patterns compile");
+    let matcher = topics::matcher(MatchKind::LeftmostLongest, &patterns).expect("gazetteer patterns compile");
     Gazetteer { entries: out, bounded, matcher, canonical }
 });
 
@@ -472,6 +468,11 @@ pub fn summary(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_gazetteer_is_matched_by_a_dfa() {
+        assert_eq!(GAZETTEER.matcher.kind(), aho_corasick::AhoCorasickKind::DFA);
+    }
 
     #[test]
     fn a_words_jieba_idf_does_not_depend_on_the_words_looked_up_with_it() {

@@ -184,11 +184,7 @@ impl Taxonomy {
             }
             topics.push(topic);
         }
-        let matcher = AhoCorasickBuilder::new()
-            .match_kind(MatchKind::Standard)
-            .kind(automaton_kind(&surfaces))
-            .build(&surfaces)
-            .map_err(|e| invalid(e.to_string()))?;
+        let matcher = matcher(MatchKind::Standard, &surfaces).map_err(|e| invalid(e.to_string()))?;
         let longest = surfaces.iter().map(String::len).max().unwrap_or(0);
         Ok(Taxonomy { topics, matcher, patterns, longest })
     }
@@ -292,17 +288,25 @@ fn is_word_byte(b: u8) -> bool {
     b.is_ascii_alphanumeric()
 }
 
-/// Pattern bytes up to which a matcher is built as a DFA. A DFA looks up one transition per
-/// byte where the default (a contiguous NFA) may follow failure links: 1.8x faster over the
-/// corpus for the built-in taxonomy (715 surface forms, whose DFA takes 2.3 MB) and 2.3x for
-/// the gazetteer. Its size grows with the patterns, so a large user taxonomy keeps the NFA.
-const DFA_MAX_PATTERN_BYTES: usize = 64 * 1024;
+/// Pattern bytes up to which a DFA is tried, and the memory it may then take. A DFA looks up
+/// one transition per byte where the crate's default for many patterns (a contiguous NFA)
+/// may follow failure links: over the corpus, 1.8x faster for the built-in taxonomy (715
+/// surface forms, ~6 KB, a 2.3 MB DFA) and 2.3x for the gazetteer. Its size is up to states
+/// × alphabet, so a large user taxonomy keeps the NFA.
+const DFA_MAX_PATTERN_BYTES: usize = 32 * 1024;
+const DFA_MAX_MEMORY: usize = 8 << 20;
 
-/// The kind of automaton to build for `patterns`: a DFA while they are small enough, else
-/// the crate's own choice.
-pub(crate) fn automaton_kind(patterns: &[String]) -> Option<AhoCorasickKind> {
-    let bytes: usize = patterns.iter().map(String::len).sum();
-    (bytes <= DFA_MAX_PATTERN_BYTES).then_some(AhoCorasickKind::DFA)
+/// An Aho-Corasick matcher for `patterns`: a DFA while the patterns are small and the DFA
+/// stays within [`DFA_MAX_MEMORY`], else the crate's own choice.
+pub(crate) fn matcher(kind: MatchKind, patterns: &[String]) -> Result<AhoCorasick, aho_corasick::BuildError> {
+    let builder = |automaton| AhoCorasickBuilder::new().match_kind(kind).kind(automaton).build(patterns);
+    if patterns.iter().map(String::len).sum::<usize>() <= DFA_MAX_PATTERN_BYTES {
+        let dfa = builder(Some(AhoCorasickKind::DFA))?;
+        if dfa.memory_usage() <= DFA_MAX_MEMORY {
+            return Ok(dfa);
+        }
+    }
+    builder(None)
 }
 
 /// Whether a surface form only counts at word boundaries: it starts or ends with a Latin
@@ -362,10 +366,21 @@ mod tests {
 
     #[test]
     fn small_pattern_sets_get_a_dfa_and_large_ones_the_crates_choice() {
-        let builtin = Taxonomy::builtin();
-        assert_eq!(builtin.matcher.kind(), AhoCorasickKind::DFA);
-        let large: Vec<String> = (0..20_000).map(|i| format!("术语{i}")).collect();
-        assert_eq!(automaton_kind(&large), None);
+        assert_eq!(Taxonomy::builtin().matcher.kind(), AhoCorasickKind::DFA);
+        // Under the byte limit, but three unrelated ideographs apiece share few states: their
+        // DFA would be too big.
+        let mut state = 1u32;
+        let mut ideograph = || {
+            state = state.wrapping_mul(1_103_515_245).wrapping_add(12_345);
+            char::from_u32(0x4E00 + (state >> 8) % 0x5000).expect("a CJK code point")
+        };
+        let wide: Vec<String> = (0..3_600).map(|_| (0..3).map(|_| ideograph()).collect()).collect();
+        assert!(wide.iter().map(String::len).sum::<usize>() <= DFA_MAX_PATTERN_BYTES);
+        let dfa = AhoCorasickBuilder::new().kind(Some(AhoCorasickKind::DFA)).build(&wide).unwrap();
+        assert!(dfa.memory_usage() > DFA_MAX_MEMORY, "{} bytes", dfa.memory_usage());
+        assert_ne!(matcher(MatchKind::Standard, &wide).unwrap().kind(), AhoCorasickKind::DFA);
+        let long: Vec<String> = (0..20_000).map(|i| format!("术语{i}")).collect();
+        assert_ne!(matcher(MatchKind::Standard, &long).unwrap().kind(), AhoCorasickKind::DFA);
     }
 
     #[test]
