@@ -8,8 +8,9 @@
 //!
 //! An article is only a duplicate *of an earlier one*: a candidate published later is skipped,
 //! and so is one that is itself recorded as a duplicate of the article at hand (re-ingesting an
-//! original must not turn it into a copy of its copy). Among several, the earliest published
-//! (then the closest) wins.
+//! original must not turn it into a copy of its copy). A match within [`simhash::NEAR_BITS`]
+//! wins over farther ones, whose texts would need confirming; among several, the earliest
+//! published (then the closest) wins.
 
 use std::collections::HashMap;
 
@@ -160,6 +161,43 @@ mod tests {
         let mut portable = Vec::new();
         within_portable(&hashes, 0, 3, &mut portable);
         assert_eq!(portable, out);
+    }
+
+    /// A probe with a given fingerprint (the text only matters to confirmation).
+    fn probe_at(id: &str, simhash: u64, published: Option<i64>) -> Probe<'_> {
+        Probe { id, simhash, published, text: A }
+    }
+
+    #[test]
+    fn a_near_match_decides_before_an_earlier_far_one_without_fetching_texts() {
+        let mut r = Register::default();
+        r.insert("000000000000000a", 0xFF, Some(100), None); // 8 bits away, earlier
+        r.insert("000000000000000b", 0b1, Some(300), None); // 1 bit away, later
+        let found = r.find(probe_at("000000000000000c", 0, Some(400)), |id| panic!("fetched {id}"));
+        assert_eq!(found, Some("000000000000000b".into()));
+    }
+
+    #[test]
+    fn among_equal_near_matches_the_first_registered_wins() {
+        let mut r = Register::default();
+        r.insert("0000000000000002", 0b10, Some(100), None);
+        r.insert("0000000000000001", 0b01, Some(100), None);
+        let found = r.find(probe_at("0000000000000003", 0, Some(200)), |id| panic!("fetched {id}"));
+        assert_eq!(found, Some("0000000000000002".into()));
+    }
+
+    #[test]
+    fn an_ineligible_near_match_leaves_the_decision_to_the_far_ones() {
+        let mut r = Register::default();
+        r.insert("000000000000000a", 0b1, Some(900), None); // near, but published later
+        r.insert("000000000000000b", 0xFF, Some(100), None); // far, confirmed by its text
+        let mut fetched = Vec::new();
+        let found = r.find(probe_at("000000000000000c", 0, Some(500)), |id| {
+            fetched.push(id.to_string());
+            Some(A.to_string())
+        });
+        assert_eq!(found, Some("000000000000000b".into()));
+        assert_eq!(fetched, ["000000000000000b"]);
     }
 
     #[test]
