@@ -210,7 +210,7 @@ pub(crate) fn element_text(e: ElementRef<'_>) -> String {
 
 fn collapse_spaces(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
-    let mut words = words(s);
+    let mut words = words_of(s);
     if let Some(first) = words.next() {
         push_words(&mut out, first, words);
     }
@@ -218,7 +218,7 @@ fn collapse_spaces(s: &str) -> String {
 }
 
 /// The runs of non-whitespace in `s`.
-fn words(s: &str) -> impl Iterator<Item = &str> {
+fn words_of(s: &str) -> impl Iterator<Item = &str> {
     s.split(char::is_whitespace).filter(|w| !w.is_empty())
 }
 
@@ -237,7 +237,7 @@ pub fn normalize_whitespace(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     let mut blank_pending = false;
     for line in text.lines() {
-        let mut words = words(line);
+        let mut words = words_of(line);
         let Some(first) = words.next() else {
             blank_pending = !out.is_empty();
             continue;

@@ -333,8 +333,8 @@ fn pieces_of_words(
             continue;
         }
         if mode == Mode::Index {
-            // Character boundaries of the word, on the stack: a word here has at most
-            // MAX_TOKEN_BYTES bytes, and one of at most two characters has no inner word.
+            // Character boundaries of the word, on the stack rather than in a Vec per word:
+            // longer words were skipped above, so it has at most MAX_TOKEN_BYTES characters.
             let mut bounds = [0usize; MAX_TOKEN_BYTES + 1];
             let mut chars = 0;
             for (i, _) in word.char_indices().skip(1) {
