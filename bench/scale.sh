@@ -12,10 +12,11 @@
 #   bench/scale.sh [ARTICLES] [WORKDIR]
 # WORKDIR (default: a temporary folder, removed at the end) keeps the corpus for reruns.
 # ROUNDS (environment, default 3): floor and ingest alternate this many times, each into a
-# fresh index, and the medians are reported: this machine's speed drifts by a third within
-# the hour, so one run of each says little about their ratio. The corpus is read once
-# before the first round, so that no run pays for a cold page cache (the floor, run first on
-# a cold cache, once took 27 s instead of 18 s, which flattered the ratio).
+# fresh index; each figure's median is reported, and the median of the rounds' ratios. This
+# machine's speed drifts by a third within the hour, so one run of each says little about
+# their ratio. The corpus is read once before the first round, so that no run pays for a
+# cold page cache (the floor, run first on a cold cache, once took 27 s instead of 18 s,
+# which flattered the ratio).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 n=${1:-100000}
@@ -50,20 +51,34 @@ timed() { # label, command… → "label wall_s cpu_s peak_rss_mib"
 
 echo "== $(nproc) cores, $(awk '/MemTotal/ { printf "%.0f GiB", $2 / 1048576 }' /proc/meminfo), commit $(git rev-parse --short HEAD), $n articles, $((bytes / 1048576)) MiB" >&2
 rounds=${ROUNDS:-3}
+[[ $rounds =~ ^[1-9][0-9]*$ ]] || {
+  echo "ROUNDS must be a whole number ≥ 1, not '$rounds'" >&2
+  exit 2
+}
 echo "== warming the page cache with the corpus" >&2
 find "$work/corpus" -type f -print0 | xargs -0 cat >/dev/null
 : >"$work/rounds"
-for round in $(seq "$rounds"); do
+for _ in $(seq "$rounds"); do
   rm -rf "$work/floor" "$work/index"
   timed floor target/release/examples/floor "$work/corpus" "$work/floor" | tee -a "$work/rounds"
   timed ingest "$nd" --index "$work/index" ingest "$work/corpus" | tee -a "$work/rounds"
 done
-# The median round of each (by wall time), then the ratio of each round's pair.
-for label in floor ingest; do
-  grep "^$label " "$work/rounds" | sort -k2,2n | awk -v n="$rounds" 'NR == int((n + 1) / 2)'
-done >"$work/results"
-awk '$1 == "floor" { f = $2; fc = $3 } $1 == "ingest" { printf "round %d: ingest / floor wall %.2fx, CPU %.2fx\n", ++r, $2 / f, $3 / fc }' \
-  "$work/rounds" | tee "$work/ratios"
+# Each column's median over the rounds, and the ratio of each round's floor and ingest (the
+# two ran minutes apart, so their ratio is what holds on a drifting machine) with its median.
+python3 - "$work/rounds" "$work/results" <<'PY' | tee "$work/ratios"
+import statistics, sys
+rows = [line.split() for line in open(sys.argv[1])]
+with open(sys.argv[2], "w") as out:
+    for label in ("floor", "ingest"):
+        runs = [[float(x) for x in r[1:]] for r in rows if r[0] == label]
+        print(label, *(f"{statistics.median(col):.2f}" for col in zip(*runs)), file=out)
+pairs = list(zip(rows[0::2], rows[1::2]))
+ratios = [(float(i[1]) / float(f[1]), float(i[2]) / float(f[2])) for f, i in pairs]
+for n, (wall, cpu) in enumerate(ratios, 1):
+    print(f"round {n}: ingest / floor wall {wall:.2f}x, CPU {cpu:.2f}x")
+print(f"ingest / floor, median of the {len(ratios)} rounds' ratios: "
+      f"wall {statistics.median(r[0] for r in ratios):.2f}x, CPU {statistics.median(r[1] for r in ratios):.2f}x")
+PY
 timed unchanged "$nd" --index "$work/index" ingest "$work/corpus" | tee -a "$work/results"
 timed export sh -c "$nd --index '$work/index' export --format jsonl > '$work/export.jsonl'" | tee -a "$work/results"
 export_bytes=$(stat -c %s "$work/export.jsonl")
@@ -94,7 +109,7 @@ awk -v n="$n" -v eb="$export_bytes" -v ib="$index_bytes" -v cb="$bytes" '
     printf "\n%-10s %9s %9s %12s %10s\n", "run", "wall s", "CPU s", "articles/s", "peak RSS"
     split("floor ingest unchanged export", order, " ")
     for (i = 1; i <= 4; i++) { k = order[i]; printf "%-10s %9.2f %9.2f %12.0f %7.0f MiB\n", k, wall[k], cpu[k], n / wall[k], rss[k] }
-    printf "\ningest / floor, medians: wall %.2fx, CPU %.2fx\n", wall["ingest"] / wall["floor"], cpu["ingest"] / cpu["floor"]
     printf "export: %.0f MiB in %.2f s = %.0f MB/s\n", eb / 1048576, wall["export"], eb / 1e6 / wall["export"]
     printf "corpus %.0f MiB, index %.0f MiB\n", cb / 1048576, ib / 1048576
   }' "$work/results"
+tail -1 "$work/ratios"
