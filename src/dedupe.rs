@@ -81,10 +81,10 @@ impl Register {
         within(&self.hashes, probe.simhash, simhash::CANDIDATE_BITS, &mut within_reach);
         let eligible = |&(i, d): &(u32, u32)| {
             let e = &self.entries[i as usize];
-            let eligible = e.id != own
+            let may_be_original = e.id != own
                 && e.duplicate_of != Some(own)
                 && !matches!((e.published, probe.published), (Some(theirs), Some(ours)) if theirs > ours);
-            eligible.then_some((e, d))
+            may_be_original.then_some((e, d))
         };
         // The earliest (an undated one after every dated one), then the closest.
         let key = |&(e, d): &(&Entry, u32)| (e.published.is_none(), e.published, d);

@@ -337,11 +337,10 @@ fn pieces_of_words(
             // longer words were skipped above, so it has at most MAX_TOKEN_BYTES characters.
             let mut bounds = [0usize; MAX_TOKEN_BYTES + 1];
             let mut chars = 0;
-            for (i, _) in word.char_indices().skip(1) {
-                chars += 1;
+            for (i, _) in word.char_indices() {
                 bounds[chars] = i;
+                chars += 1;
             }
-            chars += 1;
             bounds[chars] = word.len();
             for len in [2usize, 3] {
                 if chars <= len {
