@@ -764,4 +764,23 @@ mod tests {
         drop(writer);
         assert!(store.get(&a.id).unwrap().is_some());
     }
+
+    /// A changed article replaces its earlier copy, whether that copy is committed or only
+    /// written in the same batch: the index never holds two documents with one id.
+    #[test]
+    fn a_changed_article_replaces_its_copy_committed_or_not() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open_or_create(dir.path()).unwrap();
+        let changed = |text: &str| Article { text: text.into(), ..article("互联互通") };
+        let (first, second, third) = (article("互联互通"), changed("第二版"), changed("第三版"));
+        let mut writer = store.writer().unwrap();
+        assert_eq!(writer.upsert(&first).unwrap(), Upsert::New);
+        assert_eq!(writer.upsert(&second).unwrap(), Upsert::Updated, "same batch");
+        writer.commit().unwrap();
+        assert_eq!(store.searcher().num_docs(), 1);
+        assert_eq!(writer.upsert(&third).unwrap(), Upsert::Updated, "committed copy");
+        writer.commit().unwrap();
+        assert_eq!(store.searcher().num_docs(), 1);
+        assert_eq!(store.get(&first.id).unwrap().unwrap().text, "第三版");
+    }
 }
