@@ -7,8 +7,6 @@
 //! duplicates; up to [`CANDIDATE_BITS`], they are candidates whose shingle sets must overlap
 //! by [`MIN_CONTAINMENT`] (short mirror items, where one added source line moves many bits).
 
-use std::collections::HashSet;
-
 use xxhash_rust::xxh3::xxh3_64;
 
 /// Characters per shingle.
@@ -41,8 +39,9 @@ fn normalized(text: &str) -> (String, Vec<usize>) {
     (norm, starts)
 }
 
-/// Hashes of the text's distinct shingles, sorted (a text shorter than a shingle is one shingle).
-fn shingle_hashes(text: &str) -> Vec<u64> {
+/// Hashes of the text's distinct shingles, sorted (a text shorter than a shingle is one shingle):
+/// what [`simhash`] votes over and [`containment`] compares.
+pub fn shingles(text: &str) -> Vec<u64> {
     let (norm, starts) = normalized(text);
     let chars = starts.len() - 1;
     let mut out: Vec<u64> = if chars == 0 {
@@ -59,14 +58,9 @@ fn shingle_hashes(text: &str) -> Vec<u64> {
     out
 }
 
-/// Hashes of the text's shingles.
-pub fn shingles(text: &str) -> HashSet<u64> {
-    shingle_hashes(text).into_iter().collect()
-}
-
 /// The SimHash of `text`'s shingles.
 pub fn simhash(text: &str) -> u64 {
-    fingerprint(&shingle_hashes(text))
+    fingerprint(&shingles(text))
 }
 
 /// `SPREAD[b]` has, in byte `j`, bit `j` of `b`: adding it to a word counts the set bits of
@@ -112,19 +106,33 @@ pub fn distance(a: u64, b: u64) -> u32 {
     (a ^ b).count_ones()
 }
 
-/// The share of the smaller set that the larger one contains.
-pub fn containment(a: &HashSet<u64>, b: &HashSet<u64>) -> f64 {
+/// The share of the smaller set that the larger one contains; both are [`shingles`]: sorted and
+/// distinct, so one merge-like walk counts the common hashes (no hash set is built for each
+/// candidate the register checks).
+pub fn containment(a: &[u64], b: &[u64]) -> f64 {
     let (small, large) = if a.len() <= b.len() { (a, b) } else { (b, a) };
     if small.is_empty() {
         return 0.0;
     }
-    small.iter().filter(|h| large.contains(h)).count() as f64 / small.len() as f64
+    let (mut i, mut j, mut common) = (0, 0, 0usize);
+    while i < small.len() && j < large.len() {
+        match small[i].cmp(&large[j]) {
+            std::cmp::Ordering::Less => i += 1,
+            std::cmp::Ordering::Greater => j += 1,
+            std::cmp::Ordering::Equal => {
+                common += 1;
+                i += 1;
+                j += 1;
+            }
+        }
+    }
+    common as f64 / small.len() as f64
 }
 
 /// Whether a candidate's text confirms a near-duplicate whose fingerprint is between
 /// [`NEAR_BITS`] and [`CANDIDATE_BITS`] away: `probe` (the new text's [`shingles`]) overlaps
 /// it by at least [`MIN_CONTAINMENT`].
-pub fn confirms(probe: &HashSet<u64>, candidate_text: &str) -> bool {
+pub fn confirms(probe: &[u64], candidate_text: &str) -> bool {
     containment(probe, &shingles(candidate_text)) >= MIN_CONTAINMENT
 }
 
@@ -197,5 +205,36 @@ mod tests {
     #[test]
     fn hex_is_sixteen_digits() {
         assert_eq!(to_hex(0xab), "00000000000000ab");
+    }
+
+    #[test]
+    fn containment_by_merge_is_the_share_of_common_hashes() {
+        use std::collections::HashSet;
+        let mut state = 0x9E37_79B9_7F4A_7C15u64;
+        let mut next = |range: u64| {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state % range
+        };
+        // Drawn from small ranges, so that the two sets share many values; empty sets too.
+        for (n, m, range) in
+            [(0, 5, 10), (5, 0, 10), (1, 1, 2), (30, 80, 100), (500, 200, 600), (50, 50, u64::MAX)]
+        {
+            let (mut a, mut b): (Vec<u64>, Vec<u64>) =
+                ((0..n).map(|_| next(range)).collect(), (0..m).map(|_| next(range)).collect());
+            for v in [&mut a, &mut b] {
+                v.sort_unstable();
+                v.dedup();
+            }
+            let (sa, sb): (HashSet<u64>, HashSet<u64>) =
+                (a.iter().copied().collect(), b.iter().copied().collect());
+            let small = if sa.len() <= sb.len() { &sa } else { &sb };
+            let expected = match small.len() {
+                0 => 0.0,
+                len => sa.intersection(&sb).count() as f64 / len as f64,
+            };
+            assert_eq!(containment(&a, &b), expected, "{n} and {m} from 0..{range}");
+        }
     }
 }
