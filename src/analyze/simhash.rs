@@ -110,6 +110,7 @@ pub fn distance(a: u64, b: u64) -> u32 {
 /// distinct, so one merge-like walk counts the common hashes (no hash set is built for each
 /// candidate the register checks).
 pub fn containment(a: &[u64], b: &[u64]) -> f64 {
+    debug_assert!(a.is_sorted_by(|x, y| x < y) && b.is_sorted_by(|x, y| x < y), "not shingles");
     let (small, large) = if a.len() <= b.len() { (a, b) } else { (b, a) };
     if small.is_empty() {
         return 0.0;
@@ -205,6 +206,16 @@ mod tests {
     #[test]
     fn hex_is_sixteen_digits() {
         assert_eq!(to_hex(0xab), "00000000000000ab");
+    }
+
+    #[test]
+    fn shingles_are_sorted_and_distinct() {
+        // Repeats: the same four characters come round again and again.
+        for text in ["哈哈哈哈哈哈哈哈", STORY, "abcabcabcabc", "", "一二"] {
+            let s = shingles(text);
+            assert!(s.windows(2).all(|w| w[0] < w[1]), "{text}: {s:?}");
+        }
+        assert_eq!(shingles("哈哈哈哈哈哈哈哈").len(), 1);
     }
 
     #[test]
