@@ -4,7 +4,7 @@
 //! detection); files are kept when they end in `.md`, `.markdown`, `.html` or `.htm`. A file is
 //! read whole — after a size check, so an oversized file is refused without being read — and
 //! decoded: UTF-8 (optional BOM) as the rule, UTF-16 with a BOM, or a legacy encoding the file
-//! declares or that detection finds among the CJK ones (see [`decode`]).
+//! declares or that detection finds among the CJK ones (see `decode`).
 //!
 //! Not here: parsing (see [`crate::parse`]), fetching URLs, or guessing single-byte encodings.
 
