@@ -332,7 +332,9 @@ fn pieces_of_words(
         if word.len() > MAX_TOKEN_BYTES {
             continue;
         }
-        if mode == Mode::Index {
+        // A word of one or two characters (most Chinese words) has no inner word to look up,
+        // and is spared the boundary array below.
+        if mode == Mode::Index && word.chars().nth(2).is_some() {
             // Character boundaries of the word, on the stack rather than in a Vec per word:
             // longer words were skipped above, so it has at most MAX_TOKEN_BYTES characters.
             let mut bounds = [0usize; MAX_TOKEN_BYTES + 1];
