@@ -601,3 +601,27 @@ fn a_user_dictionary_joins_words_for_indexing_analysis_and_later_searches() {
         .code(2)
         .stderr(contains("bad.txt, line 1"));
 }
+
+/// Regression: `ingest --index data data/…` scattered tantivy's files among the articles.
+#[test]
+fn ingest_refuses_an_index_folder_that_holds_other_files() {
+    let dir = TempDir::new().unwrap();
+    let folder = dir.path().join("articles");
+    std::fs::create_dir(&folder).unwrap();
+    std::fs::copy(fixture("rfc3339_date.md"), folder.join("a.md")).unwrap();
+    nd(&folder)
+        .args(["ingest"])
+        .arg(&folder)
+        .assert()
+        .code(2)
+        .stderr(contains("is not a newsdesk index: it holds other files (a.md)"));
+    let left: Vec<_> = std::fs::read_dir(&folder).unwrap().map(|e| e.unwrap().file_name()).collect();
+    assert_eq!(left, ["a.md"], "nothing written beside the article");
+    nd(&folder).args(["search", "x"]).assert().code(2).stderr(contains("is not a newsdesk index"));
+    nd(&folder.join("a.md"))
+        .args(["ingest"])
+        .arg(&folder)
+        .assert()
+        .code(2)
+        .stderr(contains("is a file, not an index folder"));
+}

@@ -70,6 +70,10 @@ pub const WRITER_MEMORY_BYTES: usize = 256 * 1024 * 1024;
 pub enum IndexError {
     #[error("no index at {path}; create one with `newsdesk ingest PATH…` (or point --index / NEWSDESK_INDEX at an existing one)")]
     Missing { path: PathBuf },
+    #[error("{path} is a file, not an index folder; point --index (or NEWSDESK_INDEX) at a folder")]
+    NotAFolder { path: PathBuf },
+    #[error("{path} is not a newsdesk index: it holds other files ({example}); point --index (or NEWSDESK_INDEX) at a new or empty folder, or at an existing index")]
+    NotAnIndex { path: PathBuf, example: String },
     #[error("index {path} is being written by another newsdesk process{}; wait for it to finish", pid.map(|p| format!(" (pid {p})")).unwrap_or_default())]
     Busy { path: PathBuf, pid: Option<u32> },
     #[error("{path} was made by an incompatible newsdesk (layout {found}, this one reads {expected}); ingest again into a new --index folder")]
@@ -233,6 +237,7 @@ impl Store {
     /// Opens an existing index.
     pub fn open(path: &Path) -> Result<Store, IndexError> {
         if !path.join("meta.json").exists() {
+            check_claimable(path)?;
             return Err(IndexError::Missing { path: path.to_path_buf() });
         }
         check_layout(path)?;
@@ -245,6 +250,7 @@ impl Store {
         if path.join("meta.json").exists() {
             return Store::open(path);
         }
+        check_claimable(path)?;
         std::fs::create_dir_all(path).map_err(|e| io_error(path, e))?;
         // The layout file goes first: tantivy's meta.json marks a finished index, so a crash in
         // between leaves a folder that is simply created again.
@@ -490,10 +496,39 @@ impl DocFreq for IndexDocFreq {
     }
 }
 
+/// Refuses a path that holds no index and cannot become one: a file, or a folder holding
+/// something other than the files newsdesk writes before the index (an index made in the
+/// folder of articles given to `ingest` would scatter tantivy's files among them). A folder
+/// with newsdesk's layout file was being made into an index when a run ended, and is reused.
+fn check_claimable(path: &Path) -> Result<(), IndexError> {
+    let entries = match std::fs::read_dir(path) {
+        Ok(entries) => entries,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
+        Err(_) if path.exists() && !path.is_dir() => {
+            return Err(IndexError::NotAFolder { path: path.to_path_buf() })
+        }
+        Err(e) => return Err(io_error(path, e)),
+    };
+    if path.join(META_FILE).exists() {
+        return Ok(());
+    }
+    for entry in entries {
+        let name = entry.map_err(|e| io_error(path, e))?.file_name();
+        if name != LOCK_FILE && name != USER_DICT_FILE {
+            let example = name.to_string_lossy().into_owned();
+            return Err(IndexError::NotAnIndex { path: path.to_path_buf(), example });
+        }
+    }
+    Ok(())
+}
+
 /// Installs `text` as the user dictionary of the index at `dir` (creating the folder), before
 /// the index is opened. Returns whether it differs from the one the index had.
 pub fn install_user_dict(dir: &Path, text: &str, origin: &str) -> Result<bool, IndexError> {
     crate::segment::parse_user_dict(text, origin).map_err(|e| IndexError::UserDict(e.to_string()))?;
+    if !dir.join("meta.json").exists() {
+        check_claimable(dir)?;
+    }
     std::fs::create_dir_all(dir).map_err(|e| io_error(dir, e))?;
     let target = dir.join(USER_DICT_FILE);
     let previous = std::fs::read_to_string(&target).ok();
@@ -782,5 +817,42 @@ mod tests {
         writer.commit().unwrap();
         assert_eq!(store.searcher().num_docs(), 1);
         assert_eq!(store.get(&first.id).unwrap().unwrap().text, "第三版");
+    }
+
+    /// Regression: `ingest --index data data/…` made an index among the articles of `data`.
+    #[test]
+    fn an_index_is_not_made_in_a_folder_of_other_files_nor_in_a_file() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("article.md"), "---\ntitle: t\n---\nbody\n").unwrap();
+        let err = Store::open_or_create(dir.path()).err().expect("refused");
+        assert!(matches!(&err, IndexError::NotAnIndex { example, .. } if example == "article.md"), "{err}");
+        let err = Store::open(dir.path()).err().expect("refused");
+        assert!(matches!(err, IndexError::NotAnIndex { .. }), "{err}");
+        let err = install_user_dict(dir.path(), "互联互通 5 n\n", "dict").expect_err("refused");
+        assert!(matches!(err, IndexError::NotAnIndex { .. }), "{err}");
+        let left: Vec<_> = std::fs::read_dir(dir.path()).unwrap().map(|e| e.unwrap().file_name()).collect();
+        assert_eq!(left, ["article.md"], "nothing written beside it");
+
+        let file = dir.path().join("article.md");
+        let err = Store::open_or_create(&file).err().expect("refused");
+        assert!(matches!(err, IndexError::NotAFolder { .. }), "{err}");
+    }
+
+    /// What newsdesk itself writes before the index (the user dictionary, the lock, the layout
+    /// file of a run that ended while creating it) does not make a folder foreign.
+    #[test]
+    fn an_index_is_made_in_a_folder_holding_only_newsdesk_files() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join(LOCK_FILE), "").unwrap();
+        std::fs::write(dir.path().join(USER_DICT_FILE), "互联互通 5 n\n").unwrap();
+        // Not opened: that would install the dictionary for every test of this process.
+        check_claimable(dir.path()).unwrap();
+        std::fs::remove_file(dir.path().join(USER_DICT_FILE)).unwrap();
+        Store::open_or_create(dir.path()).unwrap();
+
+        let interrupted = tempfile::tempdir().unwrap();
+        std::fs::write(interrupted.path().join(META_FILE), "{}").unwrap();
+        std::fs::write(interrupted.path().join(".managed.json"), "[]").unwrap();
+        Store::open_or_create(interrupted.path()).unwrap();
     }
 }
