@@ -46,7 +46,7 @@ struct Cli {
     #[arg(long, global = true, value_name = "DIR", env = "NEWSDESK_INDEX", hide_env = true)]
     index: Option<PathBuf>,
 
-    /// More log output on stderr (-v info, -vv debug); RUST_LOG overrides
+    /// More log output on stderr: -v info, -vv debug (a line per article), -vvv debug from the libraries too; RUST_LOG overrides
     #[arg(short, long, global = true, action = clap::ArgAction::Count)]
     verbose: u8,
 
@@ -87,6 +87,8 @@ Query syntax:
   topic:antitrust        articles with a topic (ids: `newsdesk topics`)
   entity:alibaba         articles naming an entity, by any of its names
   category:\"IT 之家\"     a value with spaces, quoted
+  published:[2021-01-01T00:00:00Z TO 2022-01-01T00:00:00Z]
+                         a date range, full UTC timestamps (--since/--until are easier)
 
 Examples:
   newsdesk search 互联互通
@@ -195,7 +197,7 @@ Examples:
 struct SearchArgs {
     /// What to look for (see the syntax below)
     query: String,
-    /// Hits to show
+    /// Hits to show (0: only count them)
     #[arg(long, short = 'n', default_value_t = 10)]
     limit: usize,
     /// Hits to skip (for paging)
@@ -272,13 +274,15 @@ pub(crate) fn emit<T: serde::Serialize>(
     human: impl FnOnce(&mut std::io::StdoutLock<'static>) -> std::io::Result<()>,
 ) -> Result<()> {
     let mut out = std::io::stdout().lock();
-    if json {
-        serde_json::to_writer_pretty(&mut out, value)?;
-        writeln!(out)?;
+    let written = if json {
+        serde_json::to_writer_pretty(&mut out, value)
+            .map_err(std::io::Error::from)
+            .and_then(|()| writeln!(out))
     } else {
-        human(&mut out)?;
-    }
-    Ok(())
+        human(&mut out)
+    };
+    // Flushed here: an error left for the drop of the buffer would go unreported.
+    written.and_then(|()| out.flush()).context("cannot write to standard output")
 }
 
 fn is_broken_pipe(e: &anyhow::Error) -> bool {
@@ -296,9 +300,12 @@ fn is_broken_pipe(e: &anyhow::Error) -> bool {
 }
 
 fn init_logging(verbose: u8) {
+    // Up to -vv, only newsdesk's own messages get more verbose: html5ever and tantivy log every
+    // tag and every file they touch at debug level. -vvv lets theirs through too.
     let default = match verbose {
         0 => "warn",
-        1 => "info",
+        1 => "warn,newsdesk=info",
+        2 => "warn,newsdesk=debug",
         _ => "debug",
     };
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
@@ -328,8 +335,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
             let store = Store::open(&index)?;
             let analyzer = load_analyzer(cli.taxonomy.as_deref())?;
             let zone = date::default_zone();
-            let since = since.as_deref().map(|s| date_bound(s, zone, false, "since")).transpose()?;
-            let until = until.as_deref().map(|s| date_bound(s, zone, true, "until")).transpose()?;
+            let (since, until) = date_range(since.as_deref(), until.as_deref(), zone)?;
             let topics = stats::topic_stats(&store, analyzer.taxonomy(), since, until)?;
             emit(json, &topics, |out| print_topics(out, &topics))?;
             Ok(ExitCode::SUCCESS)
@@ -405,6 +411,43 @@ fn run(cli: Cli) -> Result<ExitCode> {
     }
 }
 
+/// A temporary file beside `path` that [`finish_output`] renames over it once it is whole, so
+/// a failed run never leaves half a file. It gets the mode an ordinary new file would (0666
+/// less the umask), or that of the file it replaces, not tempfile's private 0600.
+fn output_file(path: &std::path::Path) -> Result<tempfile::NamedTempFile> {
+    if path.is_dir() {
+        bail!(
+            "cannot write {}: it is a folder; name a file, e.g. {}",
+            path.display(),
+            path.join("out.json").display()
+        );
+    }
+    let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(std::path::Path::new("."));
+    if !dir.is_dir() {
+        bail!("cannot write {}: there is no folder {}; create it first", path.display(), dir.display());
+    }
+    let mut builder = tempfile::Builder::new();
+    builder.prefix(".newsdesk-");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let replaced = std::fs::metadata(path).ok().filter(|m| m.is_file());
+        let mode = replaced.map_or(0o666, |m| m.permissions().mode() & 0o777);
+        builder.permissions(std::fs::Permissions::from_mode(mode));
+    }
+    // tempfile's error names the temporary file, which means nothing to the user.
+    builder
+        .tempfile_in(dir)
+        .map_err(|e| std::io::Error::from(e.kind()))
+        .with_context(|| format!("cannot write {}", path.display()))
+}
+
+/// Puts a complete [`output_file`] in place.
+fn finish_output(tmp: tempfile::NamedTempFile, path: &std::path::Path) -> Result<()> {
+    tmp.persist(path).map_err(|e| e.error).with_context(|| format!("cannot write {}", path.display()))?;
+    Ok(())
+}
+
 fn export_to_file(
     store: &Store,
     query: Option<&str>,
@@ -412,14 +455,12 @@ fn export_to_file(
     format: Format,
     path: &std::path::Path,
 ) -> Result<u64> {
-    let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(std::path::Path::new("."));
-    let mut tmp = tempfile::NamedTempFile::new_in(dir)
-        .with_context(|| format!("cannot create a file in {}", dir.display()))?;
+    let mut tmp = output_file(path)?;
     let count = {
         let mut w = std::io::BufWriter::new(tmp.as_file_mut());
         export::export(store, query, dedupe, format, &mut w)?
     };
-    tmp.persist(path).with_context(|| format!("cannot write {}", path.display()))?;
+    finish_output(tmp, path)?;
     eprintln!("exported {count} articles to {}", path.display());
     Ok(count)
 }
@@ -431,6 +472,21 @@ pub(crate) fn load_analyzer(taxonomy: Option<&std::path::Path>) -> Result<Analyz
     Ok(Analyzer::new(Taxonomy::from_yaml(&text, &path.display().to_string())?))
 }
 
+type DateRange = (Option<DateTime<Utc>>, Option<DateTime<Utc>>);
+
+/// The `--since`/`--until` bounds: `[since, until)`, a bare day as `until` included. A range
+/// that holds no instant is an error rather than a silent empty result.
+fn date_range(since: Option<&str>, until: Option<&str>, zone: FixedOffset) -> Result<DateRange> {
+    let from = since.map(|s| date_bound(s, zone, false, "since")).transpose()?;
+    let to = until.map(|s| date_bound(s, zone, true, "until")).transpose()?;
+    if let (Some(f), Some(t), Some(since), Some(until)) = (from, to, since, until) {
+        if f >= t {
+            bail!("--since {since} is not before --until {until}, so nothing can match; swap them?");
+        }
+    }
+    Ok((from, to))
+}
+
 fn date_bound(s: &str, zone: FixedOffset, end_of_day: bool, flag: &str) -> Result<DateTime<Utc>> {
     let Some(t) = date::parse_date(s, zone) else {
         bail!("--{flag} {s:?} is not a date; use e.g. 2021-08-20 or 2021-08-20T15:00:00+08:00");
@@ -440,9 +496,10 @@ fn date_bound(s: &str, zone: FixedOffset, end_of_day: bool, flag: &str) -> Resul
 
 fn run_search(index: &std::path::Path, args: SearchArgs, style: Style) -> Result<ExitCode> {
     let store = Store::open(index)?;
+    let (since, until) = date_range(args.since.as_deref(), args.until.as_deref(), args.default_tz)?;
     let req = SearchRequest {
-        since: args.since.as_deref().map(|s| date_bound(s, args.default_tz, false, "since")).transpose()?,
-        until: args.until.as_deref().map(|s| date_bound(s, args.default_tz, true, "until")).transpose()?,
+        since,
+        until,
         query: args.query,
         limit: args.limit,
         offset: args.offset,
@@ -458,6 +515,9 @@ fn run_search(index: &std::path::Path, args: SearchArgs, style: Style) -> Result
     };
     let results = search::search(&store, &req)?;
     emit(args.json, &results, |out| print_results(out, &results, args.offset, style))?;
+    if results.hits.is_empty() && results.total > 0 && args.limit > 0 && !args.json {
+        eprintln!("note: --offset {} is past the last hit ({} in all)", args.offset, results.total);
+    }
     if results.total == 0 {
         if !args.json {
             eprintln!("no articles match {:?}", results.query);
@@ -503,6 +563,12 @@ fn print_results(
     style: Style,
 ) -> std::io::Result<()> {
     if r.hits.is_empty() {
+        // A count only (`--limit 0`), or a page past the last hit; nothing at all matched is
+        // said on stderr by the caller.
+        if r.total > 0 {
+            let line = format!("{} articles matching {:?} ({} ms)", r.total, r.query, r.took_ms);
+            writeln!(out, "{}", style.dim(&line))?;
+        }
         return Ok(());
     }
     writeln!(
@@ -617,11 +683,13 @@ fn sparkline(values: &[u64]) -> String {
 
 fn print_topics(out: &mut impl Write, topics: &[stats::TopicStat]) -> std::io::Result<()> {
     let width = topics.iter().map(|t| t.id.len()).max().unwrap_or(0);
-    if let (Some(first), Some(last)) =
-        (topics.iter().find_map(|t| t.by_month.first()), topics.iter().find_map(|t| t.by_month.last()))
-    {
-        writeln!(out, "{:width$}  {:>5}  {} … {}", "topic", "count", first.name, last.name)?;
-    }
+    let months =
+        match (topics.iter().find_map(|t| t.by_month.first()), topics.iter().find_map(|t| t.by_month.last()))
+        {
+            (Some(first), Some(last)) => format!("{} … {}", first.name, last.name),
+            _ => "(no dated articles in range)".to_string(),
+        };
+    writeln!(out, "{:width$}  {:>5}  {months}", "topic", "count")?;
     for t in topics {
         let series: Vec<u64> = t.by_month.iter().map(|c| c.articles).collect();
         writeln!(out, "{:width$}  {:>5}  {}  {}", t.id, t.articles, sparkline(&series), t.label)?;

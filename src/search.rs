@@ -166,8 +166,13 @@ pub fn search(store: &Store, req: &SearchRequest) -> Result<SearchResults, Searc
     let started = Instant::now();
     let query = filtered_query(store, req)?;
     let searcher = store.searcher();
-    let limit = req.limit.max(1);
-    let top = TopDocs::with_limit(limit).and_offset(req.offset);
+    if req.limit == 0 {
+        // Just the count (tantivy's top-docs collector wants room for at least one hit).
+        let total = searcher.search(&query, &Count).map_err(|e| store.err(e))?;
+        let took_ms = started.elapsed().as_millis() as u64;
+        return Ok(SearchResults { query: req.query.clone(), total, took_ms, hits: Vec::new() });
+    }
+    let top = TopDocs::with_limit(req.limit).and_offset(req.offset);
     let (ranked, total): (Vec<(Option<f32>, DocAddress)>, usize) = match req.sort {
         Sort::Relevance => {
             let (docs, total) =

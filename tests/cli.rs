@@ -625,3 +625,108 @@ fn ingest_refuses_an_index_folder_that_holds_other_files() {
         .code(2)
         .stderr(contains("is a file, not an index folder"));
 }
+
+/// Regression: `--out` and `--report` files were created 0600 (tempfile's mode), unreadable
+/// by the group and others whatever the umask.
+#[cfg(unix)]
+#[test]
+fn output_files_get_the_umask_mode_or_keep_the_mode_of_the_file_they_replace() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = TempDir::new().unwrap();
+    let index = dir.path().join("idx");
+    let (export, report) = (dir.path().join("all.jsonl"), dir.path().join("report.json"));
+    let bin = assert_cmd::cargo::cargo_bin("newsdesk");
+    let sh = |args: &str| {
+        let script = format!("umask 022; exec \"$0\" --index \"$1\" {args}");
+        let mut cmd = Command::new("sh");
+        cmd.env("NO_COLOR", "1").arg("-c").arg(script).arg(&bin).arg(&index).arg(&export).arg(&report);
+        cmd
+    };
+    sh("ingest --report \"$3\" \"$4\"").arg(fixture("rfc3339_date.md")).assert().success();
+    sh("export --out \"$2\"").assert().success();
+    let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode(&export), 0o644);
+    assert_eq!(mode(&report), 0o644);
+    std::fs::set_permissions(&export, std::fs::Permissions::from_mode(0o640)).unwrap();
+    sh("export --out \"$2\"").assert().success();
+    assert_eq!(mode(&export), 0o640, "a replaced file keeps its mode");
+}
+
+#[test]
+fn output_to_a_folder_or_a_missing_folder_says_which() {
+    let dir = TempDir::new().unwrap();
+    nd(data_index())
+        .args(["export", "--out"])
+        .arg(dir.path())
+        .assert()
+        .code(2)
+        .stderr(contains("it is a folder"));
+    let missing = dir.path().join("no/such/x.jsonl");
+    nd(data_index()).args(["export", "--out"]).arg(&missing).assert().code(2).stderr(format!(
+        "error: cannot write {}: there is no folder {}; create it first\n",
+        missing.display(),
+        missing.parent().unwrap().display()
+    ));
+}
+
+#[test]
+fn very_verbose_ingest_logs_each_article_but_not_the_libraries() {
+    let dir = TempDir::new().unwrap();
+    let out =
+        nd(&dir.path().join("idx")).args(["-vv", "ingest"]).arg(fixture("rfc3339_date.md")).output().unwrap();
+    let log = String::from_utf8_lossy(&out.stderr);
+    assert!(log.contains("ingested") && log.contains("rfc3339_date.md") && log.contains("New"), "{log}");
+    assert!(!log.contains("html5ever") && !log.contains("tantivy"), "{log}");
+}
+
+#[test]
+fn limit_0_counts_and_a_page_past_the_end_says_so() {
+    nd(data_index())
+        .args(["search", "互联互通", "-n", "0"])
+        .assert()
+        .success()
+        .stdout(predicate::str::starts_with("4 articles matching \"互联互通\""))
+        .stdout(predicate::str::contains("1.").not());
+    let v = search_json(&["互联互通", "-n", "0"]);
+    assert_eq!((v["total"].as_u64(), v["hits"].as_array().map(Vec::len)), (Some(4), Some(0)));
+    nd(data_index())
+        .args(["search", "互联互通", "--offset", "100"])
+        .assert()
+        .success()
+        .stderr(contains("--offset 100 is past the last hit (4 in all)"));
+}
+
+#[test]
+fn a_date_range_that_holds_nothing_is_an_error() {
+    for cmd in [vec!["search", "互联互通"], vec!["topics"]] {
+        nd(data_index())
+            .args(&cmd)
+            .args(["--since", "2022-01-01", "--until", "2021-01-01"])
+            .assert()
+            .code(2)
+            .stderr(contains("--since 2022-01-01 is not before --until 2021-01-01"));
+    }
+    nd(data_index())
+        .args(["topics", "--since", "2030-01-01"])
+        .assert()
+        .success()
+        .stdout(predicate::str::starts_with("topic"))
+        .stdout(contains("(no dated articles in range)"));
+}
+
+#[cfg(target_os = "linux")]
+#[test]
+fn a_full_stdout_is_named_in_the_error() {
+    let full = std::fs::OpenOptions::new().write(true).open("/dev/full").unwrap();
+    let out = std::process::Command::new(assert_cmd::cargo::cargo_bin("newsdesk"))
+        .env("NO_COLOR", "1")
+        .arg("--index")
+        .arg(data_index())
+        .args(["search", "互联互通"])
+        .stdout(full)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("cannot write to standard output"), "{stderr}");
+}

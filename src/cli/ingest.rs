@@ -274,10 +274,7 @@ struct ReportEntry<'a> {
 
 impl ReportFile {
     fn create(path: &Path) -> Result<ReportFile> {
-        let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
-        let tmp = tempfile::NamedTempFile::new_in(dir)
-            .with_context(|| format!("cannot create the report file in {}", dir.display()))?;
-        let mut out = std::io::BufWriter::new(tmp);
+        let mut out = std::io::BufWriter::new(crate::output_file(path)?);
         out.write_all(b"[")?;
         Ok(ReportFile { out, first: true })
     }
@@ -314,8 +311,7 @@ impl ReportFile {
     fn finish(mut self, path: &Path) -> Result<()> {
         self.out.write_all(b"\n]\n")?;
         let tmp = self.out.into_inner().map_err(|e| e.into_error())?;
-        tmp.persist(path).with_context(|| format!("cannot write {}", path.display()))?;
-        Ok(())
+        crate::finish_output(tmp, path)
     }
 }
 

@@ -20,7 +20,7 @@ pub use remove::{prune_missing, remove, Missing, PruneReport, RemoveReport};
 pub use state::FileState;
 
 use std::collections::HashMap;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -227,14 +227,17 @@ pub fn ingest(
 
     let corpus = store.doc_freq();
     let prepare = |path: &PathBuf| -> Result<Prepared, Failure> {
+        // Read as an absolute path, so that a read failure names the file as the others do.
+        let key = FileState::key(path);
+        let path = Path::new(&key);
         let read_failure = |e: source::SourceError| Failure {
-            location: path.display().to_string(),
+            location: key.clone(),
             stage: Stage::Read,
             message: e.to_string(),
         };
         let meta = std::fs::metadata(path)
-            .map_err(|error| read_failure(source::SourceError::Io { path: path.clone(), error }))?;
-        let (key, stamp) = (FileState::key(path), state::Stamp::of(&meta));
+            .map_err(|error| read_failure(source::SourceError::Io { path: path.to_path_buf(), error }))?;
+        let stamp = state::Stamp::of(&meta);
         if !opts.force {
             let known = state.read().unwrap_or_else(|e| e.into_inner());
             if let Some(id) = known.unchanged(&key, stamp) {
@@ -354,6 +357,7 @@ impl<'s, 'p> Sink<'s, 'p> {
     fn unchanged(&mut self, location: &str, id: Option<&str>) {
         self.report.unchanged += 1;
         Counters::add(&self.counters.indexed, 1);
+        tracing::debug!(source = location, "unchanged");
         (self.progress)(Event::Done { location, id, outcome: Upsert::Unchanged });
     }
 
@@ -385,6 +389,10 @@ impl<'s, 'p> Sink<'s, 'p> {
                     Upsert::Unchanged => self.report.unchanged += 1,
                 }
                 Counters::add(&self.counters.indexed, 1);
+                tracing::debug!(
+                    source = %location, id = %article.id, ?outcome, duplicate_of = article.duplicate_of.as_deref(),
+                    "ingested"
+                );
                 (self.progress)(Event::Done { location: &location, id: Some(&article.id), outcome });
                 if let Some((key, stamp)) = file {
                     self.pending_files.push((key, state::Entry { stamp, id: article.id.clone() }));
