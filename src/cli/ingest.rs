@@ -178,7 +178,7 @@ pub fn run(index: Option<PathBuf>, taxonomy: Option<PathBuf>, args: IngestArgs) 
 
 fn install_user_dict(index: &Path, dict: &Path) -> Result<()> {
     let text = std::fs::read_to_string(dict).with_context(|| format!("cannot read {}", dict.display()))?;
-    let had_index = index.join("meta.json").exists();
+    let had_index = Store::exists(index);
     if newsdesk::index::install_user_dict(index, &text, &dict.display().to_string())? && had_index {
         eprintln!(
             "note: the user dictionary changed; articles already in {} keep their old segmentation until `newsdesk reanalyze`",

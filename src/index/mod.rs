@@ -234,9 +234,14 @@ pub enum Upsert {
 }
 
 impl Store {
+    /// Whether `path` holds an index (tantivy's `meta.json` marks a finished one).
+    pub fn exists(path: &Path) -> bool {
+        path.join("meta.json").exists()
+    }
+
     /// Opens an existing index.
     pub fn open(path: &Path) -> Result<Store, IndexError> {
-        if !path.join("meta.json").exists() {
+        if !Store::exists(path) {
             check_claimable(path)?;
             return Err(IndexError::Missing { path: path.to_path_buf() });
         }
@@ -247,7 +252,7 @@ impl Store {
 
     /// Opens the index at `path`, creating the folder and an empty index if there is none.
     pub fn open_or_create(path: &Path) -> Result<Store, IndexError> {
-        if path.join("meta.json").exists() {
+        if Store::exists(path) {
             return Store::open(path);
         }
         check_claimable(path)?;
@@ -498,7 +503,8 @@ impl DocFreq for IndexDocFreq {
 
 /// Refuses a path that holds no index and cannot become one: a file, or a folder holding
 /// something other than the files newsdesk writes before the index (an index made in the
-/// folder of articles given to `ingest` would scatter tantivy's files among them). A folder
+/// folder of articles given to `ingest` would scatter tantivy's files among them). Hidden
+/// entries do not count: the default `index/` of a checkout holds a `.gitignore`. A folder
 /// with newsdesk's layout file was being made into an index when a run ended, and is reused.
 fn check_claimable(path: &Path) -> Result<(), IndexError> {
     let entries = match std::fs::read_dir(path) {
@@ -514,7 +520,8 @@ fn check_claimable(path: &Path) -> Result<(), IndexError> {
     }
     for entry in entries {
         let name = entry.map_err(|e| io_error(path, e))?.file_name();
-        if name != LOCK_FILE && name != USER_DICT_FILE {
+        let hidden = name.as_encoded_bytes().starts_with(b".");
+        if !hidden && name != LOCK_FILE && name != USER_DICT_FILE {
             let example = name.to_string_lossy().into_owned();
             return Err(IndexError::NotAnIndex { path: path.to_path_buf(), example });
         }
@@ -526,7 +533,7 @@ fn check_claimable(path: &Path) -> Result<(), IndexError> {
 /// the index is opened. Returns whether it differs from the one the index had.
 pub fn install_user_dict(dir: &Path, text: &str, origin: &str) -> Result<bool, IndexError> {
     crate::segment::parse_user_dict(text, origin).map_err(|e| IndexError::UserDict(e.to_string()))?;
-    if !dir.join("meta.json").exists() {
+    if !Store::exists(dir) {
         check_claimable(dir)?;
     }
     std::fs::create_dir_all(dir).map_err(|e| io_error(dir, e))?;
@@ -839,11 +846,13 @@ mod tests {
     }
 
     /// What newsdesk itself writes before the index (the user dictionary, the lock, the layout
-    /// file of a run that ended while creating it) does not make a folder foreign.
+    /// file of a run that ended while creating it) does not make a folder foreign, nor do
+    /// hidden files. Regression: the `.gitignore` of the checkout's `index/` was refused.
     #[test]
     fn an_index_is_made_in_a_folder_holding_only_newsdesk_files() {
         let dir = tempfile::tempdir().unwrap();
         std::fs::write(dir.path().join(LOCK_FILE), "").unwrap();
+        std::fs::write(dir.path().join(".gitignore"), "*\n").unwrap();
         std::fs::write(dir.path().join(USER_DICT_FILE), "互联互通 5 n\n").unwrap();
         // Not opened: that would install the dictionary for every test of this process.
         check_claimable(dir.path()).unwrap();
