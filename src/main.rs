@@ -423,23 +423,35 @@ fn output_file(path: &std::path::Path) -> Result<tempfile::NamedTempFile> {
         );
     }
     let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(std::path::Path::new("."));
-    if !dir.is_dir() {
-        bail!("cannot write {}: there is no folder {}; create it first", path.display(), dir.display());
+    match std::fs::metadata(dir) {
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            bail!("cannot write {}: there is no folder {}; create it first", path.display(), dir.display())
+        }
+        Ok(m) if !m.is_dir() => bail!("cannot write {}: {} is not a folder", path.display(), dir.display()),
+        _ => {}
     }
     let mut builder = tempfile::Builder::new();
     builder.prefix(".newsdesk-");
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
-        let replaced = std::fs::metadata(path).ok().filter(|m| m.is_file());
-        let mode = replaced.map_or(0o666, |m| m.permissions().mode() & 0o777);
-        builder.permissions(std::fs::Permissions::from_mode(mode));
+        // Masked by the umask, as for any new file.
+        builder.permissions(std::fs::Permissions::from_mode(0o666));
     }
-    // tempfile's error names the temporary file, which means nothing to the user.
-    builder
-        .tempfile_in(dir)
-        .map_err(|e| std::io::Error::from(e.kind()))
-        .with_context(|| format!("cannot write {}", path.display()))
+    let tmp = builder.tempfile_in(dir).map_err(|e| {
+        // tempfile's error names the temporary file, which means nothing to the user; the
+        // cause it wraps is kept.
+        let cause = e.get_ref().and_then(|inner| std::error::Error::source(inner)).map(ToString::to_string);
+        std::io::Error::new(e.kind(), cause.unwrap_or_else(|| e.kind().to_string()))
+    });
+    let tmp = tmp.with_context(|| format!("cannot write {}", path.display()))?;
+    if let Some(replaced) = std::fs::metadata(path).ok().filter(|m| m.is_file()) {
+        // Exactly the replaced file's mode, which the umask must not narrow.
+        tmp.as_file()
+            .set_permissions(replaced.permissions())
+            .with_context(|| format!("cannot write {}", path.display()))?;
+    }
+    Ok(tmp)
 }
 
 /// Puts a complete [`output_file`] in place.

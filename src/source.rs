@@ -54,6 +54,21 @@ impl SourceError {
             | SourceError::NotRegular { path } => path,
         }
     }
+
+    /// The same error about `path` (the same file, named another way).
+    pub fn naming(mut self, path: PathBuf) -> SourceError {
+        match &mut self {
+            SourceError::NotFound { path: p }
+            | SourceError::Unsupported { path: p }
+            | SourceError::Io { path: p, .. }
+            | SourceError::Walk { path: p, .. }
+            | SourceError::TooLarge { path: p, .. }
+            | SourceError::NotUtf8 { path: p, .. }
+            | SourceError::Binary { path: p }
+            | SourceError::NotRegular { path: p } => *p = path,
+        }
+        self
+    }
 }
 
 /// The text of one source, as read, with where it came from.

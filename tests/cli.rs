@@ -650,6 +650,9 @@ fn output_files_get_the_umask_mode_or_keep_the_mode_of_the_file_they_replace() {
     std::fs::set_permissions(&export, std::fs::Permissions::from_mode(0o640)).unwrap();
     sh("export --out \"$2\"").assert().success();
     assert_eq!(mode(&export), 0o640, "a replaced file keeps its mode");
+    std::fs::set_permissions(&export, std::fs::Permissions::from_mode(0o664)).unwrap();
+    sh("export --out \"$2\"").assert().success();
+    assert_eq!(mode(&export), 0o664, "even where the umask would narrow it");
 }
 
 #[test]
@@ -729,4 +732,23 @@ fn a_full_stdout_is_named_in_the_error() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(2), "{stderr}");
     assert!(stderr.contains("cannot write to standard output"), "{stderr}");
+}
+
+/// Regression: read through the lossy UTF-8 form of its path, a file whose name is not UTF-8
+/// (a GBK name unpacked on Linux) was "not found".
+#[cfg(unix)]
+#[test]
+fn a_file_whose_name_is_not_utf8_is_ingested() {
+    use std::os::unix::ffi::OsStrExt;
+    let dir = TempDir::new().unwrap();
+    let folder = dir.path().join("gbk");
+    std::fs::create_dir(&folder).unwrap();
+    let name = std::ffi::OsStr::from_bytes(b"\xc4\xe3\xba\xc3.md");
+    std::fs::copy(fixture("rfc3339_date.md"), folder.join(name)).unwrap();
+    nd(&dir.path().join("idx"))
+        .arg("ingest")
+        .arg(&folder)
+        .assert()
+        .success()
+        .stderr(contains("ingested 1 new, 0 updated, 0 unchanged, 0 failed"));
 }

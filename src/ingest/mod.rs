@@ -20,7 +20,7 @@ pub use remove::{prune_missing, remove, Missing, PruneReport, RemoveReport};
 pub use state::FileState;
 
 use std::collections::HashMap;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -227,16 +227,17 @@ pub fn ingest(
 
     let corpus = store.doc_freq();
     let prepare = |path: &PathBuf| -> Result<Prepared, Failure> {
-        // Read as an absolute path, so that a read failure names the file as the others do.
+        // A read failure names the file by its absolute path, as the other outcomes do. The
+        // file itself is read by the path it was found as: `key` is lossy for a name that is
+        // not UTF-8.
         let key = FileState::key(path);
-        let path = Path::new(&key);
         let read_failure = |e: source::SourceError| Failure {
             location: key.clone(),
             stage: Stage::Read,
-            message: e.to_string(),
+            message: e.naming(PathBuf::from(&key)).to_string(),
         };
         let meta = std::fs::metadata(path)
-            .map_err(|error| read_failure(source::SourceError::Io { path: path.to_path_buf(), error }))?;
+            .map_err(|error| read_failure(source::SourceError::Io { path: path.clone(), error }))?;
         let stamp = state::Stamp::of(&meta);
         if !opts.force {
             let known = state.read().unwrap_or_else(|e| e.into_inner());
