@@ -14,49 +14,25 @@
 # ROUNDS (environment, default 3): floor and ingest alternate this many times, each into a
 # fresh index; each figure's median is reported, and the median of the rounds' ratios. This
 # machine's speed drifts by a third within the hour, so one run of each says little about
-# their ratio. The corpus is read once before the first round, so that no run pays for a
-# cold page cache (the floor, run first on a cold cache, once took 27 s instead of 18 s,
-# which flattered the ratio).
+# their ratio. The corpus is read once before the first round (see warm_cache in lib.sh).
 set -euo pipefail
-cd "$(dirname "$0")/.."
 n=${1:-100000}
-work=${2:-}
-if [ -z "$work" ]; then
-  work=$(mktemp -d)
+# shellcheck source=bench/lib.sh
+source "$(dirname "$0")/lib.sh"
+bench_start "${2:-}"
+if [ -z "${2:-}" ]; then
   trap 'rm -rf "$work"' EXIT
 fi
-mkdir -p "$work"
 nd=target/release/newsdesk
-
-if [ ! -f "$work/corpus.$n.done" ]; then
-  echo "== corpus: $n articles from ../shared/corpus" >&2
-  rm -rf "$work/corpus"
-  ../shared/tools/scale-corpus ../shared/corpus "$work/corpus" "$n" >&2
-  touch "$work/corpus.$n.done"
-fi
+make_corpus "$n"
 bytes=$(du -sb "$work/corpus" | cut -f1)
 echo "== building (release)" >&2
 cargo build --release --quiet
 cargo build --release --quiet --examples
 
-timed() { # label, command… → "label wall_s cpu_s peak_rss_mib"
-  local label=$1
-  shift
-  /usr/bin/time -f "%e %U %S %M" -o "$work/time" "$@" >/dev/null 2>"$work/stderr" || {
-    cat "$work/stderr" >&2
-    return 1
-  }
-  awk -v l="$label" '{ printf "%s %.2f %.2f %.0f\n", l, $1, $2 + $3, $4 / 1024 }' "$work/time"
-}
-
 echo "== $(nproc) cores, $(awk '/MemTotal/ { printf "%.0f GiB", $2 / 1048576 }' /proc/meminfo), commit $(git rev-parse --short HEAD), $n articles, $((bytes / 1048576)) MiB" >&2
-rounds=${ROUNDS:-3}
-[[ $rounds =~ ^[1-9][0-9]*$ ]] || {
-  echo "ROUNDS must be a whole number ≥ 1, not '$rounds'" >&2
-  exit 2
-}
 echo "== warming the page cache with the corpus" >&2
-find "$work/corpus" -type f -print0 | xargs -0 cat >/dev/null
+warm_cache "$work/corpus"
 : >"$work/rounds"
 for _ in $(seq "$rounds"); do
   rm -rf "$work/floor" "$work/index"
