@@ -415,7 +415,8 @@ fn run(cli: Cli) -> Result<ExitCode> {
 /// a failed run never leaves half a file. It gets the mode an ordinary new file would (0666
 /// less the umask), or that of the file it replaces, not tempfile's private 0600.
 fn output_file(path: &std::path::Path) -> Result<tempfile::NamedTempFile> {
-    if path.is_dir() {
+    let existing = std::fs::metadata(path).ok();
+    if existing.as_ref().is_some_and(std::fs::Metadata::is_dir) {
         bail!(
             "cannot write {}: it is a folder; name a file, e.g. {}",
             path.display(),
@@ -445,7 +446,7 @@ fn output_file(path: &std::path::Path) -> Result<tempfile::NamedTempFile> {
         std::io::Error::new(e.kind(), cause.unwrap_or_else(|| e.kind().to_string()))
     });
     let tmp = tmp.with_context(|| format!("cannot write {}", path.display()))?;
-    if let Some(replaced) = std::fs::metadata(path).ok().filter(|m| m.is_file()) {
+    if let Some(replaced) = existing.filter(std::fs::Metadata::is_file) {
         // Exactly the replaced file's mode, which the umask must not narrow.
         tmp.as_file()
             .set_permissions(replaced.permissions())

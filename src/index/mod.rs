@@ -505,8 +505,12 @@ impl DocFreq for IndexDocFreq {
 /// something other than the files newsdesk writes before the index (an index made in the
 /// folder of articles given to `ingest` would scatter tantivy's files among them). Hidden
 /// entries do not count: the default `index/` of a checkout holds a `.gitignore`. A folder
-/// with newsdesk's layout file was being made into an index when a run ended, and is reused.
+/// with newsdesk's layout file was being made into an index when a run ended, and is reused;
+/// one with an index is one.
 fn check_claimable(path: &Path) -> Result<(), IndexError> {
+    if Store::exists(path) || path.join(META_FILE).exists() {
+        return Ok(());
+    }
     let entries = match std::fs::read_dir(path) {
         Ok(entries) => entries,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
@@ -515,9 +519,6 @@ fn check_claimable(path: &Path) -> Result<(), IndexError> {
         }
         Err(e) => return Err(io_error(path, e)),
     };
-    if path.join(META_FILE).exists() {
-        return Ok(());
-    }
     for entry in entries {
         let name = entry.map_err(|e| io_error(path, e))?.file_name();
         let hidden = name.as_encoded_bytes().starts_with(b".");
@@ -533,9 +534,7 @@ fn check_claimable(path: &Path) -> Result<(), IndexError> {
 /// the index is opened. Returns whether it differs from the one the index had.
 pub fn install_user_dict(dir: &Path, text: &str, origin: &str) -> Result<bool, IndexError> {
     crate::segment::parse_user_dict(text, origin).map_err(|e| IndexError::UserDict(e.to_string()))?;
-    if !Store::exists(dir) {
-        check_claimable(dir)?;
-    }
+    check_claimable(dir)?;
     std::fs::create_dir_all(dir).map_err(|e| io_error(dir, e))?;
     let target = dir.join(USER_DICT_FILE);
     let previous = std::fs::read_to_string(&target).ok();
