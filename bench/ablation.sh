@@ -19,10 +19,7 @@ set -euo pipefail
 n=${1:-20000}
 # shellcheck source=bench/lib.sh
 source "$(dirname "$0")/lib.sh"
-bench_start "${2:-}"
-if [ -z "${2:-}" ]; then
-  trap 'git worktree remove --force "$work/src" >/dev/null 2>&1 || true; rm -rf "$work"' EXIT
-fi
+bench_start "${2:-}" 'git worktree remove --force "$work/src" >/dev/null 2>&1 || true'
 make_corpus "$n"
 
 echo "== checkout of $(git rev-parse --short HEAD) with bench/ablation.patch, building (release)" >&2

@@ -1,18 +1,23 @@
 # Helpers shared by the scripts in bench/, sourced after `set -euo pipefail`. Scratch files
 # go to "$work".
 
-# bench_start WORKDIR: the script runs from the repository's root from now on, with $rounds
-# and $work set (see use_workdir; a relative WORKDIR is read from where the script started).
+# bench_start WORKDIR [CLEANUP]: the script runs from the repository's root from now on, with
+# $rounds and $work set (see use_workdir; a relative WORKDIR is read from where the script
+# started). A temporary $work is removed at exit, after the shell command CLEANUP.
 bench_start() {
   local caller=$PWD
   cd "$(dirname "${BASH_SOURCE[0]}")/.."
   read_rounds
   use_workdir "$1" "$caller"
+  if [ -z "$1" ]; then
+    # shellcheck disable=SC2064 # $work is fixed now; CLEANUP may name it too
+    trap "${2:+$2; }rm -rf '$work'" EXIT
+  fi
 }
 
 # use_workdir WORKDIR CALLER_DIR: $work is WORKDIR (made if missing; a relative one is read
 # from CALLER_DIR, where the script was started), or a new temporary folder if WORKDIR is
-# empty; the caller removes that one at exit.
+# empty (bench_start removes that one at exit).
 use_workdir() {
   if [ -n "$1" ]; then
     work=$(cd "$2" && mkdir -p "$1" && cd "$1" && pwd)

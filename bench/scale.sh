@@ -20,9 +20,6 @@ n=${1:-100000}
 # shellcheck source=bench/lib.sh
 source "$(dirname "$0")/lib.sh"
 bench_start "${2:-}"
-if [ -z "${2:-}" ]; then
-  trap 'rm -rf "$work"' EXIT
-fi
 nd=target/release/newsdesk
 make_corpus "$n"
 bytes=$(du -sb "$work/corpus" | cut -f1)
