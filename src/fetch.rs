@@ -56,7 +56,7 @@ pub struct FetchOptions {
     /// Whole request, body included.
     pub timeout: Duration,
     /// Bodies over this many bytes are cut off and reported.
-    pub max_body_bytes: u64,
+    pub max_body_size: u64,
     /// Attempts per URL, the first included.
     pub tries: u32,
     /// First backoff step; doubled on every retry, with full jitter.
@@ -64,8 +64,8 @@ pub struct FetchOptions {
     /// Longest wait before a retry, `Retry-After` included.
     pub max_retry_wait: Duration,
     pub user_agent: String,
-    /// Obey robots.txt.
-    pub robots: bool,
+    /// Fetch what robots.txt disallows.
+    pub ignore_robots: bool,
 }
 
 impl Default for FetchOptions {
@@ -76,12 +76,12 @@ impl Default for FetchOptions {
             per_host_delay: Duration::ZERO,
             connect_timeout: Duration::from_secs(10),
             timeout: Duration::from_secs(30),
-            max_body_bytes: crate::source::DEFAULT_MAX_FILE_BYTES,
+            max_body_size: crate::source::DEFAULT_MAX_FILE_BYTES,
             tries: 3,
             backoff: Duration::from_millis(500),
             max_retry_wait: Duration::from_secs(60),
             user_agent: DEFAULT_USER_AGENT.to_string(),
-            robots: true,
+            ignore_robots: false,
         }
     }
 }
@@ -241,7 +241,7 @@ impl Fetcher {
     /// GETs `url`, sending `known` validators as a conditional request; retries as documented.
     pub async fn get(&self, url: &Url, known: Option<&Validators>) -> Result<Outcome, FetchError> {
         let host = self.host(url);
-        let crawl_delay = if self.opts.robots { self.check_robots(url, &host).await? } else { None };
+        let crawl_delay = if !self.opts.ignore_robots { self.check_robots(url, &host).await? } else { None };
         let delay = self.opts.per_host_delay.max(crawl_delay.unwrap_or_default());
         let tries = self.opts.tries.max(1);
         for attempt in 1..=tries {
@@ -309,7 +309,7 @@ impl Fetcher {
             last_modified: header(reqwest::header::LAST_MODIFIED),
         };
         let final_url = response.url().clone();
-        let bytes = read_capped(url, response, self.opts.max_body_bytes).await.map_err(|e| (e, None))?;
+        let bytes = read_capped(url, response, self.opts.max_body_size).await.map_err(|e| (e, None))?;
         Ok(Outcome::Body(Body { url: final_url, content_type, bytes, validators }))
     }
 

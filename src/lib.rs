@@ -22,7 +22,6 @@ pub mod export;
 pub mod fetch;
 pub mod index;
 pub mod ingest;
-pub mod job;
 pub mod parse;
 pub mod pipeline;
 pub mod search;

@@ -269,12 +269,6 @@ impl Store {
     }
 
     fn from_index(path: &Path, index: Index) -> Result<Store, IndexError> {
-        let dict = path.join(USER_DICT_FILE);
-        if dict.exists() {
-            let text = std::fs::read_to_string(&dict).map_err(|e| io_error(&dict, e))?;
-            crate::segment::install_user_dict(&text, &dict.display().to_string())
-                .map_err(|e| IndexError::UserDict(e.to_string()))?;
-        }
         index.tokenizers().register(TEXT_TOKENIZER, segment::analyzer(Mode::Index));
         index.tokenizers().register(KEYWORD_TOKENIZER, keyword_analyzer());
         index.tokenizers().register(ENTITY_TOKENIZER, entity_analyzer());
@@ -528,6 +522,18 @@ fn check_claimable(path: &Path) -> Result<(), IndexError> {
         }
     }
     Ok(())
+}
+
+/// The user dictionary kept in the index folder `dir` and where it is, if it has one. The
+/// caller installs it ([`crate::segment::install_user_dict`]) before the first segmentation of
+/// the process: every search and analysis on the index must cut words as its articles were.
+pub fn stored_user_dict(dir: &Path) -> Result<Option<(String, PathBuf)>, IndexError> {
+    let path = dir.join(USER_DICT_FILE);
+    match std::fs::read_to_string(&path) {
+        Ok(text) => Ok(Some((text, path))),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(io_error(&path, e)),
+    }
 }
 
 /// Installs `text` as the user dictionary of the index at `dir` (creating the folder), before

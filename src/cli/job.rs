@@ -24,13 +24,19 @@
 //!
 //! Unknown keys are errors (a misspelt key must not be silently ignored). Relative paths are
 //! resolved against the job file's folder, so a job runs the same from any working directory.
-//! Flags given on the command line override the file. Reading the file is the caller's job:
-//! this module only parses text.
+//! Flags given on the command line override the file (see [`super::settings`]). The `fetch:`
+//! block is [`FetchFlags`], the same struct as the `Fetching` flags.
+//!
+//! Not here: reading the file (the caller's job: this module only parses text), merging with
+//! the flags.
 
 use std::path::{Path, PathBuf};
-use std::time::Duration;
 
+use chrono::FixedOffset;
+use newsdesk::ingest::SourceSpec;
 use serde::Deserialize;
+
+use super::settings::{parse_zone, FetchFlags};
 
 /// A parsed job file, paths already resolved.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -40,24 +46,10 @@ pub struct Job {
     pub index: Option<PathBuf>,
     pub taxonomy: Option<PathBuf>,
     pub user_dict: Option<PathBuf>,
-    pub default_tz: Option<String>,
+    pub default_tz: Option<FixedOffset>,
     pub follow_links: Option<bool>,
     pub max_file_size: Option<u64>,
-    pub fetch: FetchSettings,
-}
-
-/// The `fetch:` block; every key optional.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct FetchSettings {
-    pub jobs: Option<usize>,
-    pub per_host: Option<usize>,
-    pub per_host_delay: Option<Duration>,
-    pub timeout: Option<Duration>,
-    pub connect_timeout: Option<Duration>,
-    pub tries: Option<u32>,
-    pub max_body_size: Option<u64>,
-    pub user_agent: Option<String>,
-    pub ignore_robots: Option<bool>,
+    pub fetch: FetchFlags,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -78,21 +70,7 @@ struct RawJob {
     follow_links: Option<bool>,
     max_file_size: Option<u64>,
     #[serde(default)]
-    fetch: RawFetch,
-}
-
-#[derive(Deserialize, Default)]
-#[serde(deny_unknown_fields)]
-struct RawFetch {
-    jobs: Option<usize>,
-    per_host: Option<usize>,
-    per_host_delay: Option<String>,
-    timeout: Option<String>,
-    connect_timeout: Option<String>,
-    tries: Option<u32>,
-    max_body_size: Option<u64>,
-    user_agent: Option<String>,
-    ignore_robots: Option<bool>,
+    fetch: FetchFlags,
 }
 
 impl Job {
@@ -106,57 +84,34 @@ impl Job {
         }
         let base = path.parent().unwrap_or(Path::new(""));
         let resolve = |p: PathBuf| if p.is_absolute() { p } else { base.join(p) };
-        let duration = |key: &str, v: Option<String>| {
-            v.map(|s| parse_duration(&s).map_err(|e| fail(format!("fetch.{key}: {e}")))).transpose()
-        };
-        let f = raw.fetch;
+        let default_tz = raw
+            .default_tz
+            .map(|s| parse_zone(&s).map_err(|e| fail(format!("default_tz: {e}"))))
+            .transpose()?;
         Ok(Job {
             sources: raw
                 .sources
                 .into_iter()
-                .map(|s| match crate::ingest::SourceSpec::parse(&s) {
-                    crate::ingest::SourceSpec::Path(p) => resolve(p).display().to_string(),
-                    crate::ingest::SourceSpec::Url(u) => u,
+                .map(|s| match SourceSpec::parse(&s) {
+                    SourceSpec::Path(p) => resolve(p).display().to_string(),
+                    SourceSpec::Url(u) => u,
                 })
                 .collect(),
             index: raw.index.map(resolve),
             taxonomy: raw.taxonomy.map(resolve),
             user_dict: raw.user_dict.map(resolve),
-            default_tz: raw.default_tz,
+            default_tz,
             follow_links: raw.follow_links,
             max_file_size: raw.max_file_size,
-            fetch: FetchSettings {
-                jobs: f.jobs,
-                per_host: f.per_host,
-                per_host_delay: duration("per_host_delay", f.per_host_delay)?,
-                timeout: duration("timeout", f.timeout)?,
-                connect_timeout: duration("connect_timeout", f.connect_timeout)?,
-                tries: f.tries,
-                max_body_size: f.max_body_size,
-                user_agent: f.user_agent,
-                ignore_robots: f.ignore_robots,
-            },
+            fetch: raw.fetch,
         })
     }
 }
 
-/// `250ms`, `1.5s`, `2m`, or a bare number of seconds.
-pub fn parse_duration(s: &str) -> Result<Duration, String> {
-    let s = s.trim();
-    let split = s.find(|c: char| !(c.is_ascii_digit() || c == '.')).unwrap_or(s.len());
-    let (number, unit) = s.split_at(split);
-    let n: f64 = number.parse().map_err(|_| format!("{s:?} is not a duration (use e.g. 500ms, 2s, 1m)"))?;
-    let secs = match unit.trim() {
-        "ms" => n / 1000.0,
-        "" | "s" => n,
-        "m" | "min" => n * 60.0,
-        other => return Err(format!("unknown unit {other:?} in {s:?} (use ms, s or m)")),
-    };
-    Duration::try_from_secs_f64(secs).map_err(|_| format!("{s:?} is out of range"))
-}
-
 #[cfg(test)]
 mod tests {
+    use std::time::Duration;
+
     use super::*;
 
     #[test]
@@ -179,12 +134,5 @@ mod tests {
         let e = Job::from_yaml("sources: [a]\nfetch: {timeout: soon}\n", Path::new("j.yaml")).unwrap_err();
         assert!(e.to_string().contains("fetch.timeout"), "{e}");
         assert!(Job::from_yaml("sources: []\n", Path::new("j.yaml")).is_err());
-    }
-
-    #[test]
-    fn durations() {
-        assert_eq!(parse_duration("1.5s"), Ok(Duration::from_millis(1500)));
-        assert_eq!(parse_duration("2m"), Ok(Duration::from_secs(120)));
-        assert!(parse_duration("5 parsecs").is_err());
     }
 }

@@ -1,0 +1,325 @@
+//! The command line as clap sees it: the global flags, the commands and their flags, and the
+//! help texts. Nothing here acts on a flag: [`super::settings`] resolves them.
+//!
+//! Not here: defaults that depend on a job file or the environment (settings), running a
+//! command (`cmd/`).
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use chrono::FixedOffset;
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use super::settings::{parse_duration, parse_zone, FetchFlags};
+
+pub(crate) const AFTER_HELP: &str = "\
+Exit codes:
+  0  success
+  1  nothing found (search without hits, show or remove of an unknown id)
+  2  error (including another process writing the index), or an ingest in which some
+     sources failed (the rest went in)
+
+Environment:
+  NEWSDESK_INDEX     index folder (same as --index; default ./index)
+  NEWSDESK_TAXONOMY  topic taxonomy file (same as --taxonomy)
+  RUST_LOG           log filter, e.g. RUST_LOG=newsdesk=debug (same idea as -v)
+  NO_COLOR           set to anything to turn colour off";
+
+/// Ingest news articles (Markdown/HTML with front matter) into a Chinese-aware full-text index,
+/// then search, show, count and export them.
+#[derive(Parser)]
+#[command(name = "newsdesk", version, after_help = AFTER_HELP)]
+pub struct Cli {
+    /// Index folder [env: NEWSDESK_INDEX] [default: ./index]
+    #[arg(long, global = true, value_name = "DIR", env = "NEWSDESK_INDEX", hide_env = true)]
+    pub index: Option<PathBuf>,
+
+    /// More log output on stderr: -v info, -vv debug (a line per article), -vvv debug from the libraries too; RUST_LOG overrides
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    pub verbose: u8,
+
+    /// When to colour output
+    #[arg(long, global = true, value_enum, default_value_t = ColorChoice::Auto)]
+    pub color: ColorChoice,
+
+    /// Topic taxonomy (YAML) replacing or extending the built-in one [env: NEWSDESK_TAXONOMY]
+    #[arg(long, global = true, value_name = "FILE", env = "NEWSDESK_TAXONOMY", hide_env = true)]
+    pub taxonomy: Option<PathBuf>,
+
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+pub enum ColorChoice {
+    /// Colour on a terminal, unless NO_COLOR is set
+    Auto,
+    Always,
+    Never,
+}
+
+#[derive(Subcommand)]
+pub enum Command {
+    /// Read articles from files, folders, web pages and feeds into the index
+    #[command(after_help = INGEST_AFTER_HELP)]
+    Ingest(IngestArgs),
+    /// Search the index
+    #[command(after_help = "\
+Query syntax:
+  互联互通 反垄断        both words (words inside longer words match too: 支付 finds 支付宝)
+  微信 OR 支付宝         either word
+  反垄断 NOT 美国        exclude a word (also: -美国)
+  \"外链 屏蔽\"           an exact phrase
+  title:微信             a field: title, text, author, source, category, tag, lang, id, url,
+                         topic, entity, keyword, duplicate_of
+  topic:antitrust        articles with a topic (ids: `newsdesk topics`)
+  entity:alibaba         articles naming an entity, by any of its names
+  category:\"IT 之家\"     a value with spaces, quoted
+  published:[2021-01-01T00:00:00Z TO 2022-01-01T00:00:00Z]
+                         a date range, full UTC timestamps (--since/--until are easier)
+
+Examples:
+  newsdesk search 互联互通
+  newsdesk search '支付 AND category:36kr' --sort newest --limit 5
+  newsdesk search antitrust --since 2021-01-01 --until 2021-12-31 --json")]
+    Search(SearchArgs),
+    /// Show one article by id
+    Show(ShowArgs),
+    /// Count articles per source, category and month
+    Stats(StatsArgs),
+    /// Write articles as JSON (all, or those matching a query)
+    #[command(after_help = "\
+Each article is the record described in schema/article.schema.json.
+
+Examples:
+  newsdesk export > articles.jsonl
+  newsdesk export --query 'category:ZAKER' --format json --out zaker.json")]
+    Export(ExportArgs),
+    /// Topics with their article counts and a per-month series
+    #[command(after_help = "\
+Topic ids come from the taxonomy (the built-in one, or --taxonomy FILE). Months are UTC.
+
+Examples:
+  newsdesk topics
+  newsdesk topics --since 2021-07-01 --until 2021-12-31 --json")]
+    Topics(TopicsArgs),
+    /// Re-run analysis (topics, keywords, entities, summary, duplicates) over the stored articles
+    #[command(after_help = "\
+Reads nothing but the index: use it after changing the taxonomy, or once the index holds
+enough articles (1,000) for keywords to use the corpus's own IDF.
+
+Example:
+  newsdesk --taxonomy my-topics.yaml reanalyze")]
+    Reanalyze,
+    /// Delete articles from the index by id
+    #[command(after_help = "\
+Prints the ids it removed on stdout. Exits with 1 when an id is not in the index (the others
+are still removed). Articles that named a removed one as their original keep that link until
+`newsdesk reanalyze`.
+
+Example:
+  newsdesk remove 6cebd891868b898d 0b5e4c21a9f3d7e2")]
+    Remove(RemoveArgs),
+    /// Delete articles whose source file no longer exists
+    #[command(after_help = "\
+Only articles read from local files are checked; articles from URLs and feeds stay. Prints
+`ID<TAB>PATH` of each article it removes (or, with --dry-run, would remove) on stdout.
+
+Examples:
+  newsdesk prune --missing --dry-run
+  newsdesk prune --missing")]
+    Prune(PruneArgs),
+}
+
+#[derive(Args)]
+pub struct ShowArgs {
+    /// Article id, as printed by search
+    pub id: String,
+    /// Print the stored JSON record
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Args)]
+pub struct StatsArgs {
+    /// Print JSON
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Args)]
+pub struct ExportArgs {
+    /// jsonl: one article per line; json: one array
+    #[arg(long, value_enum, default_value_t = ExportFormat::Jsonl)]
+    pub format: ExportFormat,
+    /// Only articles matching this query (search syntax)
+    #[arg(long, value_name = "QUERY")]
+    pub query: Option<String>,
+    /// Write to FILE instead of stdout (replaced only once complete)
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
+    /// Leave out articles that repeat an earlier one
+    #[arg(long)]
+    pub dedupe: bool,
+}
+
+#[derive(Args)]
+pub struct TopicsArgs {
+    /// Only articles published on or after DATE
+    #[arg(long, value_name = "DATE")]
+    pub since: Option<String>,
+    /// Only articles published before DATE; a bare day includes that day
+    #[arg(long, value_name = "DATE")]
+    pub until: Option<String>,
+    /// Print JSON
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Args)]
+pub struct RemoveArgs {
+    /// Ids of the articles to delete (as `search` and `show` print them)
+    #[arg(required = true, value_name = "ID")]
+    pub ids: Vec<String>,
+    /// Print the result as JSON
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Args)]
+pub struct PruneArgs {
+    /// Delete the articles whose source file is gone (required: the only kind of pruning)
+    #[arg(long, required = true)]
+    pub missing: bool,
+    /// Only list what would be deleted
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Print the result as JSON
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Args)]
+pub struct SearchArgs {
+    /// What to look for (see the syntax below)
+    pub query: String,
+    /// Hits to show (0: only count them)
+    #[arg(long, short = 'n', default_value_t = 10)]
+    pub limit: usize,
+    /// Hits to skip (for paging)
+    #[arg(long, default_value_t = 0)]
+    pub offset: usize,
+    /// Order of hits
+    #[arg(long, value_enum, default_value_t = SortArg::Relevance)]
+    pub sort: SortArg,
+    /// Only articles in this category (case-insensitive)
+    #[arg(long, value_name = "C")]
+    pub category: Option<String>,
+    /// Only articles by this author (case-insensitive)
+    #[arg(long, value_name = "A")]
+    pub author: Option<String>,
+    /// Only articles published on or after DATE (2021-08-01, or a full timestamp)
+    #[arg(long, value_name = "DATE")]
+    pub since: Option<String>,
+    /// Only articles published before DATE; a bare day includes that day
+    #[arg(long, value_name = "DATE")]
+    pub until: Option<String>,
+    /// Zone of --since/--until without one
+    #[arg(long, value_name = "OFFSET", default_value = "+08:00", value_parser = parse_zone)]
+    pub default_tz: FixedOffset,
+    /// Only articles with this topic id (repeat for any of several; see `newsdesk topics`)
+    #[arg(long = "topic", value_name = "ID")]
+    pub topics: Vec<String>,
+    /// Only articles naming this entity (any of its names: 阿里, Alibaba, 阿里巴巴 …)
+    #[arg(long, value_name = "NAME")]
+    pub entity: Option<String>,
+    /// Hide articles that repeat an earlier one (near or exact copies)
+    #[arg(long)]
+    pub dedupe: bool,
+    /// Print one JSON object instead of text
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+pub enum SortArg {
+    /// Best match first
+    Relevance,
+    /// Most recently published first
+    Newest,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+pub enum ExportFormat {
+    Jsonl,
+    Json,
+}
+
+#[derive(Args)]
+pub struct IngestArgs {
+    /// Files, folders and http(s) URLs (pages, feeds, front-matter files)
+    #[arg(value_name = "SOURCE")]
+    pub sources: Vec<String>,
+    /// Also read sources from FILE, one per line (`#` comments and blank lines skipped; `-` is stdin)
+    #[arg(long, value_name = "FILE")]
+    pub from_file: Option<PathBuf>,
+    /// Run the batch declared in a YAML job file (sources, index, taxonomy, fetch settings)
+    #[arg(long, value_name = "FILE.yaml")]
+    pub job: Option<PathBuf>,
+    /// Write every source's outcome (ok / unchanged / failed + reason) to FILE as JSON
+    #[arg(long, value_name = "FILE.json")]
+    pub report: Option<PathBuf>,
+    /// Time zone of dates that name none, as an offset (+08:00, -05:00, UTC) [default: +08:00]
+    #[arg(long, value_name = "OFFSET", value_parser = parse_zone)]
+    pub default_tz: Option<FixedOffset>,
+    /// Refuse files larger than this many bytes [default: 10485760]
+    #[arg(long, value_name = "BYTES")]
+    pub max_file_size: Option<u64>,
+    /// Print the run's summary as JSON on stdout
+    #[arg(long)]
+    pub json: bool,
+    /// Read, parse and analyse everything again, even files and URLs that have not changed
+    #[arg(long)]
+    pub force: bool,
+    /// Commit after this many changed articles [default: 5000]
+    #[arg(long, value_name = "N")]
+    pub commit_every: Option<usize>,
+    /// Commit at least this often while articles are waiting, e.g. 30s [default: 60s]
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+    pub commit_interval: Option<Duration>,
+    /// Extra words for segmentation, jieba format (`word [freq] [tag]` per line); kept in the
+    /// index folder and used by every later command on it
+    #[arg(long, value_name = "FILE")]
+    pub user_dict: Option<PathBuf>,
+
+    /// Fetch each feed item's page and take the article from it (for feeds of teasers)
+    #[arg(long, help_heading = "Fetching", overrides_with = "no_follow_links")]
+    pub follow_links: bool,
+    /// Take feed items as the feed gives them (overrides `follow_links: true` in a job file)
+    #[arg(long, help_heading = "Fetching", overrides_with = "follow_links")]
+    pub no_follow_links: bool,
+    #[command(flatten)]
+    pub fetch: FetchFlags,
+    /// Seconds between progress lines when stderr is not a terminal
+    #[arg(long, value_name = "SECS", default_value_t = 5, hide = true)]
+    pub progress_interval: u64,
+}
+
+pub(crate) const INGEST_AFTER_HELP: &str = "\
+Sources:
+  Files ending in .md, .markdown, .html or .htm are read; folders are walked recursively.
+  http(s) URLs are fetched; what they are is told from the content, not the URL: a front-matter
+  file is parsed like a local one, a web page gives its JSON-LD/OpenGraph/<meta> metadata and
+  its main text, a feed (RSS, Atom, JSON Feed) gives one article per item. Other schemes
+  (file://, ftp://) are refused.
+
+Re-ingesting is safe: unchanged articles are skipped, changed ones replaced (an article's id
+comes from its canonical URL, else its path). URLs fetched before are asked for with their
+ETag/Last-Modified, so an unchanged page costs a 304. robots.txt is obeyed.
+
+Examples:
+  newsdesk ingest data
+  newsdesk --index /tmp/news ingest ~/mirror/posts one-more.md
+  newsdesk ingest https://rsshub.example/36kr/newsflashes --follow-links
+  newsdesk ingest --from-file urls.txt --per-host-delay 1s --report run.json
+  newsdesk ingest --job data/job.yaml";

@@ -1,0 +1,37 @@
+//! One file per command: each turns its resolved settings into library calls and the results
+//! into output, and returns the exit code.
+//!
+//! Not here: clap's definitions (`args`), merging flags with files and defaults (`settings`),
+//! the printers (`human`, `output`).
+
+mod export;
+mod ingest;
+mod prune;
+mod reanalyze;
+mod remove;
+mod search;
+mod show;
+mod stats;
+mod topics;
+
+use std::process::ExitCode;
+
+use anyhow::Result;
+
+use super::args::Command;
+use super::settings::Globals;
+
+/// Runs `command`.
+pub fn run(globals: &Globals, command: Command) -> Result<ExitCode> {
+    match command {
+        Command::Ingest(args) => ingest::run(globals, args),
+        Command::Search(args) => search::run(globals, args),
+        Command::Show(args) => show::run(globals, args),
+        Command::Stats(args) => stats::run(globals, args),
+        Command::Export(args) => export::run(globals, args),
+        Command::Topics(args) => topics::run(globals, args),
+        Command::Reanalyze => reanalyze::run(globals),
+        Command::Remove(args) => remove::run(globals, args),
+        Command::Prune(args) => prune::run(globals, args),
+    }
+}

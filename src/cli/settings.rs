@@ -1,0 +1,344 @@
+//! Settings resolved once: flags ⊕ job file ⊕ environment ⊕ defaults, into the typed values
+//! the commands and the library read. clap has already applied the environment variables it
+//! knows (`NEWSDESK_INDEX`, `NEWSDESK_TAXONOMY`); the job file and the defaults are merged
+//! here and nowhere else.
+//!
+//! The fetch settings are written once, as [`FetchFlags`]: the same struct is the `Fetching`
+//! flags of `ingest` and the `fetch:` block of a job file.
+//!
+//! Not here: clap's definitions (`args`), what a command does with its settings (`cmd/`).
+
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use anyhow::{bail, Context, Result};
+use chrono::{DateTime, FixedOffset, Utc};
+use clap::Args;
+use newsdesk::analyze::{Analyzer, Taxonomy};
+use newsdesk::fetch::FetchOptions;
+use newsdesk::index::{self, Store, DEFAULT_INDEX_DIR};
+use newsdesk::ingest::{IngestOptions, SourceSpec};
+use newsdesk::parse::{date, ParseOptions};
+use serde::Deserialize;
+
+use super::args::{Cli, ColorChoice, IngestArgs};
+use super::job::Job;
+use super::output::Style;
+
+/// What every command shares: the index, the taxonomy and how to print.
+pub struct Globals {
+    /// `--index` (or `NEWSDESK_INDEX`) as given; a job file may name one when it is absent.
+    pub index_flag: Option<PathBuf>,
+    pub taxonomy: Option<PathBuf>,
+    pub style: Style,
+}
+
+impl Globals {
+    pub fn resolve(cli: &Cli) -> Globals {
+        let colour = match cli.color {
+            ColorChoice::Always => true,
+            ColorChoice::Never => false,
+            ColorChoice::Auto => std::io::stdout().is_terminal() && !no_color_env(),
+        };
+        Globals { index_flag: cli.index.clone(), taxonomy: cli.taxonomy.clone(), style: Style { colour } }
+    }
+
+    /// The index folder: the flag, else the default.
+    pub fn index(&self) -> PathBuf {
+        self.index_flag.clone().unwrap_or_else(|| PathBuf::from(DEFAULT_INDEX_DIR))
+    }
+
+    /// Opens the existing index, with its user dictionary installed for segmentation.
+    pub fn open_store(&self) -> Result<Store> {
+        open_store(&self.index())
+    }
+
+    /// The analyzer of the taxonomy flag (or the built-in taxonomy).
+    pub fn analyzer(&self) -> Result<Analyzer> {
+        load_analyzer(self.taxonomy.as_deref())
+    }
+}
+
+/// Opens the index at `path` and installs the user dictionary it was built with, which every
+/// segmentation of this process (queries, analysis) must use too.
+pub fn open_store(path: &Path) -> Result<Store> {
+    let store = Store::open(path)?;
+    install_index_dict(path)?;
+    Ok(store)
+}
+
+/// Installs the user dictionary kept in the index folder `path`, if there is one.
+pub fn install_index_dict(path: &Path) -> Result<()> {
+    if let Some((text, origin)) = index::stored_user_dict(path)? {
+        newsdesk::segment::install_user_dict(&text, &origin.display().to_string())?;
+    }
+    Ok(())
+}
+
+pub fn no_color_env() -> bool {
+    std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty())
+}
+
+pub fn load_analyzer(taxonomy: Option<&Path>) -> Result<Analyzer> {
+    let Some(path) = taxonomy else { return Ok(Analyzer::default()) };
+    let text =
+        std::fs::read_to_string(path).with_context(|| format!("cannot read taxonomy {}", path.display()))?;
+    Ok(Analyzer::new(Taxonomy::from_yaml(&text, &path.display().to_string())?))
+}
+
+/// `+08:00`, `-05:00`, `UTC`: the zone of dates that name none.
+pub fn parse_zone(s: &str) -> Result<FixedOffset, String> {
+    date::parse_zone(s).ok_or_else(|| format!("{s:?} is not a zone offset; use e.g. +08:00, -05:00 or UTC"))
+}
+
+/// `250ms`, `1.5s`, `2m`, or a bare number of seconds.
+pub fn parse_duration(s: &str) -> Result<Duration, String> {
+    let s = s.trim();
+    let split = s.find(|c: char| !(c.is_ascii_digit() || c == '.')).unwrap_or(s.len());
+    let (number, unit) = s.split_at(split);
+    let n: f64 = number.parse().map_err(|_| format!("{s:?} is not a duration (use e.g. 500ms, 2s, 1m)"))?;
+    let secs = match unit.trim() {
+        "ms" => n / 1000.0,
+        "" | "s" => n,
+        "m" | "min" => n * 60.0,
+        other => return Err(format!("unknown unit {other:?} in {s:?} (use ms, s or m)")),
+    };
+    Duration::try_from_secs_f64(secs).map_err(|_| format!("{s:?} is out of range"))
+}
+
+/// A `[since, until)` range of publication times.
+pub type DateRange = (Option<DateTime<Utc>>, Option<DateTime<Utc>>);
+
+/// The `--since`/`--until` bounds: `[since, until)`, a bare day as `until` included. A range
+/// that holds no instant is an error rather than a silent empty result.
+pub fn date_range(since: Option<&str>, until: Option<&str>, zone: FixedOffset) -> Result<DateRange> {
+    let from = since.map(|s| date_bound(s, zone, false, "since")).transpose()?;
+    let to = until.map(|s| date_bound(s, zone, true, "until")).transpose()?;
+    if let (Some(f), Some(t), Some(since), Some(until)) = (from, to, since, until) {
+        if f >= t {
+            bail!("--since {since} is not before --until {until}, so nothing can match; swap them?");
+        }
+    }
+    Ok((from, to))
+}
+
+fn date_bound(s: &str, zone: FixedOffset, end_of_day: bool, flag: &str) -> Result<DateTime<Utc>> {
+    let Some(t) = date::parse_date(s, zone) else {
+        bail!("--{flag} {s:?} is not a date; use e.g. 2021-08-20 or 2021-08-20T15:00:00+08:00");
+    };
+    Ok(if end_of_day && date::is_day_only(s) { t + chrono::Duration::days(1) } else { t })
+}
+
+/// How URLs are fetched: the `Fetching` flags of `ingest`, and the `fetch:` block of a job
+/// file, in one definition. Every value is optional; [`FetchFlags::or`] layers two of them and
+/// [`FetchFlags::options`] puts the defaults under what is left unset.
+#[derive(Args, Deserialize, Debug, Clone, Default, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct FetchFlags {
+    /// Requests in flight at once [default: 8]
+    #[arg(long, value_name = "N", help_heading = "Fetching")]
+    pub jobs: Option<usize>,
+    /// Requests in flight at once to one host [default: 2]
+    #[arg(long, value_name = "N", help_heading = "Fetching")]
+    pub per_host: Option<usize>,
+    /// Least time between two requests to one host, e.g. 500ms or 1s [default: 0]
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration, help_heading = "Fetching")]
+    #[serde(default, deserialize_with = "duration")]
+    pub per_host_delay: Option<Duration>,
+    /// Give up on a request after this long, body included [default: 30s]
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration, help_heading = "Fetching")]
+    #[serde(default, deserialize_with = "duration")]
+    pub timeout: Option<Duration>,
+    /// Give up connecting after this long [default: 10s]
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration, help_heading = "Fetching")]
+    #[serde(default, deserialize_with = "duration")]
+    pub connect_timeout: Option<Duration>,
+    /// Attempts per URL for 429, 5xx and timeouts, the first included [default: 3]
+    #[arg(long, value_name = "N", help_heading = "Fetching")]
+    pub tries: Option<u32>,
+    /// Cut off and report bodies larger than this many bytes [default: 10485760]
+    #[arg(long, value_name = "BYTES", help_heading = "Fetching")]
+    pub max_body_size: Option<u64>,
+    /// User-Agent header [default: newsdesk/VERSION (news archiver; +URL)]
+    #[arg(long, value_name = "UA", help_heading = "Fetching")]
+    pub user_agent: Option<String>,
+    /// Fetch URLs that robots.txt disallows
+    #[arg(long, help_heading = "Fetching", overrides_with = "obey_robots")]
+    #[serde(default)]
+    pub ignore_robots: bool,
+    /// Obey robots.txt (the default; overrides `ignore_robots: true` in a job file)
+    #[arg(long, help_heading = "Fetching", overrides_with = "ignore_robots")]
+    #[serde(skip)]
+    pub obey_robots: bool,
+}
+
+impl FetchFlags {
+    /// `self` where set, else `under`.
+    fn or(self, under: FetchFlags) -> FetchFlags {
+        let robots_given = self.ignore_robots || self.obey_robots;
+        FetchFlags {
+            jobs: self.jobs.or(under.jobs),
+            per_host: self.per_host.or(under.per_host),
+            per_host_delay: self.per_host_delay.or(under.per_host_delay),
+            timeout: self.timeout.or(under.timeout),
+            connect_timeout: self.connect_timeout.or(under.connect_timeout),
+            tries: self.tries.or(under.tries),
+            max_body_size: self.max_body_size.or(under.max_body_size),
+            user_agent: self.user_agent.or(under.user_agent),
+            ignore_robots: if robots_given { self.ignore_robots } else { under.ignore_robots },
+            obey_robots: if robots_given { self.obey_robots } else { under.obey_robots },
+        }
+    }
+
+    /// The library's options: these settings over its defaults.
+    fn options(self) -> FetchOptions {
+        let d = FetchOptions::default();
+        FetchOptions {
+            jobs: self.jobs.unwrap_or(d.jobs).max(1),
+            per_host: self.per_host.unwrap_or(d.per_host).max(1),
+            per_host_delay: self.per_host_delay.unwrap_or(d.per_host_delay),
+            timeout: self.timeout.unwrap_or(d.timeout),
+            connect_timeout: self.connect_timeout.unwrap_or(d.connect_timeout),
+            tries: self.tries.unwrap_or(d.tries).max(1),
+            max_body_size: self.max_body_size.unwrap_or(d.max_body_size),
+            user_agent: self.user_agent.unwrap_or(d.user_agent),
+            ignore_robots: self.ignore_robots,
+            ..d
+        }
+    }
+}
+
+/// A duration in a job file: `500ms`, `2s`, `1m`, or a bare number of seconds.
+fn duration<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Duration>, D::Error> {
+    struct Written;
+    impl serde::de::Visitor<'_> for Written {
+        type Value = Duration;
+        fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+            f.write_str("a duration such as 500ms, 2s or 1m")
+        }
+        fn visit_str<E: serde::de::Error>(self, s: &str) -> Result<Duration, E> {
+            parse_duration(s).map_err(E::custom)
+        }
+        fn visit_u64<E: serde::de::Error>(self, n: u64) -> Result<Duration, E> {
+            Ok(Duration::from_secs(n))
+        }
+        fn visit_f64<E: serde::de::Error>(self, n: f64) -> Result<Duration, E> {
+            self.visit_str(&n.to_string())
+        }
+    }
+    d.deserialize_any(Written).map(Some)
+}
+
+/// A flag pair (`--x` / `--no-x`, the last one given wins): `Some` when either was given.
+fn switch(on: bool, off: bool) -> Option<bool> {
+    (on || off).then_some(on)
+}
+
+/// Everything `ingest` needs, resolved: flags over the job file over the defaults.
+pub struct IngestSettings {
+    pub sources: Vec<SourceSpec>,
+    pub index: PathBuf,
+    pub taxonomy: Option<PathBuf>,
+    pub user_dict: Option<PathBuf>,
+    pub options: IngestOptions,
+    pub report: Option<PathBuf>,
+    pub json: bool,
+    pub progress_interval: Duration,
+}
+
+impl IngestSettings {
+    pub fn resolve(globals: &Globals, args: IngestArgs) -> Result<IngestSettings> {
+        let job = match &args.job {
+            Some(path) => {
+                let text = std::fs::read_to_string(path)
+                    .with_context(|| format!("cannot read job file {}", path.display()))?;
+                Job::from_yaml(&text, path)?
+            }
+            None => Job::default(),
+        };
+        let mut sources: Vec<SourceSpec> = job.sources.iter().map(|s| SourceSpec::parse(s)).collect();
+        sources.extend(args.sources.iter().map(|s| SourceSpec::parse(s)));
+        if let Some(list) = &args.from_file {
+            sources.extend(read_list(list)?.iter().map(|s| SourceSpec::parse(s)));
+        }
+        if sources.is_empty() {
+            bail!(
+                "nothing to ingest: name files, folders or URLs, or use --from-file LIST or --job FILE.yaml"
+            );
+        }
+        let defaults = IngestOptions::default();
+        let options = IngestOptions {
+            parse: ParseOptions {
+                default_zone: args.default_tz.or(job.default_tz).unwrap_or_else(date::default_zone),
+            },
+            max_file_bytes: args.max_file_size.or(job.max_file_size).unwrap_or(defaults.max_file_bytes),
+            follow_links: switch(args.follow_links, args.no_follow_links)
+                .or(job.follow_links)
+                .unwrap_or(false),
+            fetch: args.fetch.or(job.fetch).options(),
+            force: args.force,
+            commit_every: args.commit_every.unwrap_or(defaults.commit_every).max(1),
+            commit_interval: args.commit_interval.unwrap_or(defaults.commit_interval),
+            ..defaults
+        };
+        Ok(IngestSettings {
+            sources,
+            index: globals
+                .index_flag
+                .clone()
+                .or(job.index)
+                .unwrap_or_else(|| PathBuf::from(DEFAULT_INDEX_DIR)),
+            taxonomy: globals.taxonomy.clone().or(job.taxonomy),
+            user_dict: args.user_dict.or(job.user_dict),
+            options,
+            report: args.report,
+            json: args.json,
+            progress_interval: Duration::from_secs(args.progress_interval.max(1)),
+        })
+    }
+}
+
+/// Sources listed one per line.
+fn read_list(path: &Path) -> Result<Vec<String>> {
+    let text = if path.as_os_str() == "-" {
+        std::io::read_to_string(std::io::stdin()).context("cannot read the source list from stdin")?
+    } else {
+        std::fs::read_to_string(path)
+            .with_context(|| format!("cannot read source list {}", path.display()))?
+    };
+    let base = if path.as_os_str() == "-" { Path::new("") } else { path.parent().unwrap_or(Path::new("")) };
+    Ok(text
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty() && !l.starts_with('#'))
+        .map(|l| match SourceSpec::parse(l) {
+            // Relative paths in a list are relative to the list, like in a job file.
+            SourceSpec::Path(p) if p.is_relative() => base.join(p).display().to_string(),
+            _ => l.to_string(),
+        })
+        .collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations() {
+        assert_eq!(parse_duration("1.5s"), Ok(Duration::from_millis(1500)));
+        assert_eq!(parse_duration("2m"), Ok(Duration::from_secs(120)));
+        assert!(parse_duration("5 parsecs").is_err());
+    }
+
+    #[test]
+    fn flags_win_over_the_job_file_and_defaults_fill_the_rest() {
+        let job = FetchFlags { jobs: Some(2), ignore_robots: true, tries: Some(5), ..FetchFlags::default() };
+        let flags = FetchFlags { jobs: Some(4), obey_robots: true, ..FetchFlags::default() };
+        let o = flags.or(job.clone()).options();
+        assert_eq!((o.jobs, o.tries, o.ignore_robots), (4, 5, false));
+        assert_eq!(o.per_host, FetchOptions::default().per_host);
+        let o = FetchFlags::default().or(job).options();
+        assert_eq!((o.jobs, o.ignore_robots), (2, true));
+    }
+}
