@@ -11,7 +11,7 @@ use newsdesk::analyze::{Analyzer, NoCorpus};
 use newsdesk::article::{SourceKind, SourceRef};
 use newsdesk::index::Store;
 use newsdesk::parse::{self, ParseOptions};
-use newsdesk::source::RawDocument;
+use newsdesk::source::{BodyFormat, RawDocument};
 
 /// A real-sized sample: the bundled 36kr article (front matter, image boxes, Chinese text).
 const SAMPLE: &str = include_str!("../data/36kr/二选一罚单落地之后，平台经济的下一站在哪里？.md");
@@ -19,7 +19,7 @@ const SAMPLE: &str = include_str!("../data/36kr/二选一罚单落地之后，�
 fn raw() -> RawDocument {
     RawDocument {
         source: SourceRef { kind: SourceKind::File, location: "/bench/sample.md".into() },
-        extension: "md".into(),
+        format: BodyFormat::Markdown,
         text: SAMPLE.to_string(),
     }
 }
@@ -60,7 +60,7 @@ fn stages(c: &mut Criterion) {
         b.iter(|| {
             let mut a = article.clone();
             n += 1;
-            a.id = format!("{n:016x}");
+            a.id = newsdesk::article::ArticleId::from_u64(n);
             writer.upsert(black_box(&a)).unwrap()
         })
     });

@@ -7,6 +7,7 @@ use chrono::{DateTime, SecondsFormat, Utc};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
+use crate::analyze::simhash::Simhash;
 use crate::analyze::{Entity, Keyword, TopicMatch};
 
 /// Version of the exported JSON record. Bump it when a field changes meaning or type.
@@ -44,7 +45,7 @@ pub struct Image {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Article {
     pub schema: u32,
-    pub id: String,
+    pub id: ArticleId,
     pub title: String,
     pub author: Option<String>,
     #[serde(with = "rfc3339_opt")]
@@ -72,10 +73,10 @@ pub struct Article {
     pub entities: Vec<Entity>,
     /// One to three whole sentences from the start of the text.
     pub summary: String,
-    /// 64-bit SimHash of the text, 16 hex digits.
-    pub simhash: String,
+    /// 64-bit SimHash of the text (16 hex digits in JSON).
+    pub simhash: Simhash,
     /// The id of an earlier article this one nearly or exactly repeats.
-    pub duplicate_of: Option<String>,
+    pub duplicate_of: Option<ArticleId>,
 }
 
 impl Article {
@@ -110,26 +111,72 @@ impl Article {
     }
 }
 
-/// The stable id of an article: 16 hex digits of a hash of its canonical URL when it has one,
-/// else of its source location (an absolute, normalized path for files).
-pub fn article_id(url: Option<&str>, source: &SourceRef) -> String {
-    let key = match url {
-        Some(u) => format!("url\0{u}"),
-        None => format!("{:?}\0{}", source.kind, source.location),
-    };
-    sha256_hex(key.as_bytes())[..16].to_string()
+/// The stable id of an article: 64 bits of a hash of its canonical URL when it has one, else
+/// of its source location (an absolute, normalized path for files). It is a number inside the
+/// program and 16 lower-case hex digits wherever it leaves it (JSON, the index, the command
+/// line).
+#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct ArticleId(u64);
+
+impl ArticleId {
+    /// The id of the article at `url`, else from `source`.
+    pub fn of(url: Option<&str>, source: &SourceRef) -> ArticleId {
+        let key = match url {
+            Some(u) => format!("url\0{u}"),
+            None => format!("{:?}\0{}", source.kind, source.location),
+        };
+        let digest = Sha256::digest(key.as_bytes());
+        ArticleId(u64::from_be_bytes(digest[..8].try_into().expect("a digest has 32 bytes")))
+    }
+
+    pub const fn from_u64(n: u64) -> ArticleId {
+        ArticleId(n)
+    }
+
+    pub const fn as_u64(self) -> u64 {
+        self.0
+    }
 }
 
-/// The number an article id spells (its 16 hex digits), for tables that hold many ids;
-/// `None` for a string that is not an id newsdesk makes.
-pub fn id_number(id: &str) -> Option<u64> {
-    let hex = id.len() == 16 && id.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'));
-    hex.then(|| u64::from_str_radix(id, 16).ok()).flatten()
+impl std::fmt::Display for ArticleId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{:016x}", self.0)
+    }
 }
 
-/// The id [`id_number`] read.
-pub fn id_from_number(n: u64) -> String {
-    format!("{n:016x}")
+impl std::fmt::Debug for ArticleId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{self}")
+    }
+}
+
+/// A string that is not an id newsdesk makes (16 lower-case hex digits).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0:?} is not an article id (16 hex digits, as `search` prints them)")]
+pub struct BadId(pub String);
+
+impl std::str::FromStr for ArticleId {
+    type Err = BadId;
+    fn from_str(s: &str) -> Result<ArticleId, BadId> {
+        let hex = s.len() == 16 && s.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'));
+        hex.then(|| u64::from_str_radix(s, 16).ok())
+            .flatten()
+            .map(ArticleId)
+            .ok_or_else(|| BadId(s.to_string()))
+    }
+}
+
+impl Serialize for ArticleId {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+impl<'de> Deserialize<'de> for ArticleId {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<ArticleId, D::Error> {
+        let s = std::borrow::Cow::<str>::deserialize(d)?;
+        s.parse().map_err(serde::de::Error::custom)
+    }
 }
 
 pub fn content_hash(text: &str) -> String {
@@ -150,7 +197,8 @@ pub fn format_utc(t: &DateTime<Utc>) -> String {
     t.to_rfc3339_opts(SecondsFormat::Secs, true)
 }
 
-mod rfc3339 {
+/// Serde for a timestamp as the record writes it ([`format_utc`]).
+pub mod rfc3339 {
     use chrono::{DateTime, Utc};
     use serde::{Deserialize, Deserializer, Serializer};
 
@@ -164,7 +212,8 @@ mod rfc3339 {
     }
 }
 
-mod rfc3339_opt {
+/// Serde for an optional timestamp as the record writes it ([`format_utc`]).
+pub mod rfc3339_opt {
     use chrono::{DateTime, Utc};
     use serde::{Deserialize, Deserializer, Serializer};
 
@@ -195,11 +244,29 @@ mod tests {
 
     #[test]
     fn id_prefers_the_canonical_url() {
-        let a = article_id(Some("https://example.com/a"), &file("/x/a.md"));
-        let b = article_id(Some("https://example.com/a"), &file("/y/b.md"));
+        let a = ArticleId::of(Some("https://example.com/a"), &file("/x/a.md"));
+        let b = ArticleId::of(Some("https://example.com/a"), &file("/y/b.md"));
         assert_eq!(a, b);
-        assert_eq!(a.len(), 16);
-        assert_ne!(article_id(None, &file("/x/a.md")), article_id(None, &file("/y/b.md")));
+        assert_eq!(a.to_string().len(), 16);
+        assert_ne!(ArticleId::of(None, &file("/x/a.md")), ArticleId::of(None, &file("/y/b.md")));
+    }
+
+    /// The id is the first 16 hex digits of the SHA-256 of its key, as it always was: ids in
+    /// existing indexes and exports stay valid.
+    #[test]
+    fn ids_are_the_hash_prefix_they_always_were() {
+        let key = "url\0https://example.com/a";
+        let hex = sha256_hex(key.as_bytes());
+        assert_eq!(ArticleId::of(Some("https://example.com/a"), &file("/x")).to_string(), hex[..16]);
+    }
+
+    #[test]
+    fn ids_read_back_from_their_hex_and_nothing_else() {
+        assert_eq!("792d74f2453b6e27".parse::<ArticleId>().unwrap().to_string(), "792d74f2453b6e27");
+        assert_eq!("000000000000000a".parse::<ArticleId>().unwrap().as_u64(), 10);
+        for odd in ["", "abc", "792D74F2453B6E27", "792d74f2453b6e2z", "792d74f2453b6e270"] {
+            assert!(odd.parse::<ArticleId>().is_err(), "{odd}");
+        }
     }
 
     #[test]

@@ -14,18 +14,14 @@
 
 use std::collections::HashMap;
 
-use crate::analyze::simhash;
-
-// Ids are kept as the numbers they spell: every id newsdesk makes has 16 hex digits, and one
-// without them is not registered and finds nothing. Eight bytes instead of a string keep the
-// register at ~70 bytes an article.
-use crate::article::{id_from_number, id_number};
+use crate::analyze::simhash::{self, Simhash};
+use crate::article::ArticleId;
 
 #[derive(Debug, Clone)]
 struct Entry {
-    id: u64,
+    id: ArticleId,
     published: Option<i64>,
-    duplicate_of: Option<u64>,
+    duplicate_of: Option<ArticleId>,
 }
 
 /// The fingerprints of the articles known so far.
@@ -35,16 +31,19 @@ pub struct Register {
     /// 8 bytes apiece keep that scan in cache.
     hashes: Vec<u64>,
     entries: Vec<Entry>,
-    by_id: HashMap<u64, u32>,
+    by_id: HashMap<ArticleId, u32>,
 }
 
 /// What the register needs to know of an article.
 #[derive(Debug, Clone, Copy)]
 pub struct Probe<'a> {
-    pub id: &'a str,
-    pub simhash: u64,
+    pub id: ArticleId,
+    pub simhash: Simhash,
+    /// Seconds since the epoch.
     pub published: Option<i64>,
-    pub text: &'a str,
+    /// The article's text, for confirming a far candidate; `None` to have it fetched through
+    /// `text_of` like a candidate's, only if one needs confirming.
+    pub text: Option<&'a str>,
 }
 
 impl Register {
@@ -57,28 +56,49 @@ impl Register {
     }
 
     /// Adds or replaces the entry of `id`.
-    pub fn insert(&mut self, id: &str, simhash: u64, published: Option<i64>, duplicate_of: Option<String>) {
-        let Some(id) = id_number(id) else { return };
-        let entry = Entry { id, published, duplicate_of: duplicate_of.as_deref().and_then(id_number) };
+    pub fn insert(
+        &mut self,
+        id: ArticleId,
+        simhash: Simhash,
+        published: Option<i64>,
+        duplicate_of: Option<ArticleId>,
+    ) {
+        let entry = Entry { id, published, duplicate_of };
         match self.by_id.get(&id) {
             Some(&i) => {
-                self.hashes[i as usize] = simhash;
+                self.hashes[i as usize] = simhash.0;
                 self.entries[i as usize] = entry;
             }
             None => {
                 self.by_id.insert(id, self.entries.len() as u32);
-                self.hashes.push(simhash);
+                self.hashes.push(simhash.0);
                 self.entries.push(entry);
             }
         }
     }
 
+    /// Decides which earlier article `probe` repeats ([`Register::find`]) and registers it
+    /// with that link: what ingest and reanalyze do for each article in turn.
+    pub fn decide(
+        &mut self,
+        probe: Probe<'_>,
+        text_of: impl FnMut(ArticleId) -> Option<String>,
+    ) -> Option<ArticleId> {
+        let original = self.find(probe, text_of);
+        self.insert(probe.id, probe.simhash, probe.published, original);
+        original
+    }
+
     /// The earlier article `probe` repeats, if any. `text_of` fetches a candidate's text when
     /// the fingerprints alone do not decide.
-    pub fn find(&self, probe: Probe<'_>, mut text_of: impl FnMut(&str) -> Option<String>) -> Option<String> {
-        let own = id_number(probe.id)?;
+    pub fn find(
+        &self,
+        probe: Probe<'_>,
+        mut text_of: impl FnMut(ArticleId) -> Option<String>,
+    ) -> Option<ArticleId> {
+        let own = probe.id;
         let mut within_reach = Vec::new();
-        within(&self.hashes, probe.simhash, simhash::CANDIDATE_BITS, &mut within_reach);
+        within(&self.hashes, probe.simhash.0, simhash::CANDIDATE_BITS, &mut within_reach);
         let eligible = |&(i, d): &(u32, u32)| {
             let e = &self.entries[i as usize];
             let may_be_original = e.id != own
@@ -98,14 +118,24 @@ impl Register {
             // texts are fetched for few of them.
             let mut far: Vec<(&Entry, u32)> = far.iter().filter_map(eligible).collect();
             far.sort_by_key(key);
-            let mut probe_shingles = None;
+            let mut probe_shingles: Option<Vec<u64>> = None;
             far.into_iter().find(|&(e, _)| {
-                let Some(text) = text_of(&id_from_number(e.id)) else { return false };
-                simhash::confirms(probe_shingles.get_or_insert_with(|| simhash::shingles(probe.text)), &text)
+                let Some(text) = text_of(e.id) else { return false };
+                let shingles = match &probe_shingles {
+                    Some(s) => s,
+                    None => {
+                        let own_text = match probe.text {
+                            Some(t) => std::borrow::Cow::Borrowed(t),
+                            None => std::borrow::Cow::Owned(text_of(own).unwrap_or_default()),
+                        };
+                        probe_shingles.insert(simhash::shingles(&own_text))
+                    }
+                };
+                simhash::confirms(shingles, &text)
             })
         });
         // A chain of copies points at its root.
-        original.map(|(e, _)| id_from_number(e.duplicate_of.unwrap_or(e.id)))
+        original.map(|(e, _)| e.duplicate_of.unwrap_or(e.id))
     }
 }
 
@@ -148,8 +178,13 @@ mod tests {
 
     const A: &str = "市场监管总局今日宣布，对某电商平台实施二选一行为处以罚款，这是反垄断法实施以来的大额罚单，执法将持续推进。";
 
-    fn probe<'a>(id: &'a str, text: &'a str, published: Option<i64>) -> Probe<'a> {
-        Probe { id, simhash: simhash::simhash(text), published, text }
+    /// The id that `hex` spells.
+    fn id(hex: &str) -> ArticleId {
+        hex.parse().unwrap()
+    }
+
+    fn probe<'a>(hex: &str, text: &'a str, published: Option<i64>) -> Probe<'a> {
+        Probe { id: id(hex), simhash: Simhash(simhash::simhash(text)), published, text: Some(text) }
     }
 
     #[test]
@@ -164,59 +199,50 @@ mod tests {
     }
 
     /// A probe with a given fingerprint (the text only matters to confirmation).
-    fn probe_at(id: &str, simhash: u64, published: Option<i64>) -> Probe<'_> {
-        Probe { id, simhash, published, text: A }
+    fn probe_at(hex: &str, simhash: u64, published: Option<i64>) -> Probe<'static> {
+        Probe { id: id(hex), simhash: Simhash(simhash), published, text: Some(A) }
     }
 
     #[test]
     fn a_near_match_decides_before_an_earlier_far_one_without_fetching_texts() {
         let mut r = Register::default();
-        r.insert("000000000000000a", 0xFF, Some(100), None); // 8 bits away, earlier
-        r.insert("000000000000000b", 0b1, Some(300), None); // 1 bit away, later
+        r.insert(id("000000000000000a"), Simhash(0xFF), Some(100), None); // 8 bits away, earlier
+        r.insert(id("000000000000000b"), Simhash(0b1), Some(300), None); // 1 bit away, later
         let found = r.find(probe_at("000000000000000c", 0, Some(400)), |id| panic!("fetched {id}"));
-        assert_eq!(found, Some("000000000000000b".into()));
+        assert_eq!(found, Some(id("000000000000000b")));
     }
 
     #[test]
     fn among_equal_near_matches_the_first_registered_wins() {
         let mut r = Register::default();
-        r.insert("0000000000000002", 0b10, Some(100), None);
-        r.insert("0000000000000001", 0b01, Some(100), None);
+        r.insert(id("0000000000000002"), Simhash(0b10), Some(100), None);
+        r.insert(id("0000000000000001"), Simhash(0b01), Some(100), None);
         let found = r.find(probe_at("0000000000000003", 0, Some(200)), |id| panic!("fetched {id}"));
-        assert_eq!(found, Some("0000000000000002".into()));
+        assert_eq!(found, Some(id("0000000000000002")));
     }
 
     #[test]
     fn an_ineligible_near_match_leaves_the_decision_to_the_far_ones() {
         let mut r = Register::default();
-        r.insert("000000000000000a", 0b1, Some(900), None); // near, but published later
-        r.insert("000000000000000b", 0xFF, Some(100), None); // far, confirmed by its text
+        r.insert(id("000000000000000a"), Simhash(0b1), Some(900), None); // near, but published later
+        r.insert(id("000000000000000b"), Simhash(0xFF), Some(100), None); // far, confirmed by its text
         let mut fetched = Vec::new();
-        let found = r.find(probe_at("000000000000000c", 0, Some(500)), |id| {
-            fetched.push(id.to_string());
+        let found = r.find(probe_at("000000000000000c", 0, Some(500)), |found_id| {
+            fetched.push(found_id.to_string());
             Some(A.to_string())
         });
-        assert_eq!(found, Some("000000000000000b".into()));
+        assert_eq!(found, Some(id("000000000000000b")));
         assert_eq!(fetched, ["000000000000000b"]);
-    }
-
-    #[test]
-    fn ids_are_kept_as_the_number_they_spell() {
-        assert_eq!(id_number("792d74f2453b6e27").map(id_from_number).as_deref(), Some("792d74f2453b6e27"));
-        assert_eq!(id_number("000000000000000a"), Some(10));
-        for odd in ["792D74F2453B6E27", "+92d74f2453b6e27", "792d74f2453b6e2", "not-an-id-at-all"] {
-            assert_eq!(id_number(odd), None, "{odd}");
-        }
     }
 
     #[test]
     fn finds_the_earlier_copy_and_not_itself() {
         let mut r = Register::default();
-        r.insert("000000000000000a", simhash::simhash(A), Some(100), None);
+        r.insert(id("000000000000000a"), Simhash(simhash::simhash(A)), Some(100), None);
         let copy = format!("{A}（本文来源：网络转载）");
         assert_eq!(
             r.find(probe("000000000000000b", &copy, Some(200)), |_| Some(A.to_string())),
-            Some("000000000000000a".into())
+            Some(id("000000000000000a"))
         );
         assert_eq!(r.find(probe("000000000000000a", A, Some(100)), |_| None), None);
     }
@@ -224,19 +250,24 @@ mod tests {
     #[test]
     fn a_later_article_is_never_the_original() {
         let mut r = Register::default();
-        r.insert("00000000000000ff", simhash::simhash(A), Some(500), None);
+        r.insert(id("00000000000000ff"), Simhash(simhash::simhash(A)), Some(500), None);
         assert_eq!(r.find(probe("0000000000000001", A, Some(100)), |_| Some(A.into())), None);
     }
 
     #[test]
     fn reingesting_the_original_does_not_make_it_a_copy_of_its_copy() {
         let mut r = Register::default();
-        r.insert("000000000000000a", simhash::simhash(A), Some(100), None);
-        r.insert("000000000000000b", simhash::simhash(A), Some(100), Some("000000000000000a".into()));
+        r.insert(id("000000000000000a"), Simhash(simhash::simhash(A)), Some(100), None);
+        r.insert(
+            id("000000000000000b"),
+            Simhash(simhash::simhash(A)),
+            Some(100),
+            Some(id("000000000000000a")),
+        );
         assert_eq!(r.find(probe("000000000000000a", A, Some(100)), |_| Some(A.into())), None);
         assert_eq!(
             r.find(probe("000000000000000c", A, Some(100)), |_| Some(A.into())),
-            Some("000000000000000a".into())
+            Some(id("000000000000000a"))
         );
     }
 }

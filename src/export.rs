@@ -1,18 +1,15 @@
 //! Streams stored articles out as JSON Lines or one JSON array.
 //!
-//! Records are written as they were stored, one segment and one document at a time, so memory
-//! stays flat however large the index; order is the index's (not by date). A query narrows the
-//! set with the same language as `search`.
+//! Records are written as they were stored, one at a time, so memory stays flat however large
+//! the index; order is the index's (not by date). A query narrows the set with the same
+//! language as `search`.
 //!
 //! Not here: any conversion of the record (the stored JSON *is* the export schema).
 
 use std::io::Write;
 
-use tantivy::query::EnableScoring;
-use tantivy::{DocAddress, DocSet, TERMINATED};
-
 use crate::index::{IndexError, Store};
-use crate::search::{self, SearchError, SearchRequest};
+use crate::search::{SearchError, SearchRequest};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Format {
@@ -51,36 +48,25 @@ pub fn export(
 ) -> Result<u64, ExportError> {
     let request =
         SearchRequest { query: query.unwrap_or("*").to_string(), dedupe, ..SearchRequest::default() };
-    let query = search::filtered_query(store, &request)?;
-    let searcher = store.searcher();
-    let weight = query.weight(EnableScoring::disabled_from_searcher(&searcher)).map_err(|e| store.err(e))?;
-    let mut count = 0u64;
-    if format == Format::Json {
-        out.write_all(b"[")?;
-    }
-    for (ord, segment) in searcher.segment_readers().iter().enumerate() {
-        let mut scorer = weight.scorer(segment, 1.0).map_err(|e| store.err(e))?;
-        let mut doc = scorer.doc();
-        while doc != TERMINATED {
-            if !segment.is_deleted(doc) {
-                let json = store.record_json_at(&searcher, DocAddress::new(ord as u32, doc))?;
-                match format {
-                    Format::Jsonl => {
-                        out.write_all(json.as_bytes())?;
-                        out.write_all(b"\n")?;
-                    }
-                    Format::Json => {
-                        out.write_all(if count == 0 { b"\n" } else { b",\n" })?;
-                        out.write_all(json.as_bytes())?;
-                    }
-                }
-                count += 1;
+    // The array opens with the first record (or at the end), so a query that cannot be parsed
+    // writes nothing.
+    let mut first = true;
+    let count = store.for_each_matching_record(&request, |json| -> Result<(), ExportError> {
+        match format {
+            Format::Jsonl => {
+                out.write_all(json.as_bytes())?;
+                out.write_all(b"\n")?;
             }
-            doc = scorer.advance();
+            Format::Json => {
+                out.write_all(if first { b"[\n" } else { b",\n" })?;
+                out.write_all(json.as_bytes())?;
+            }
         }
-    }
+        first = false;
+        Ok(())
+    })?;
     if format == Format::Json {
-        out.write_all(b"\n]\n")?;
+        out.write_all(if first { b"[\n]\n" } else { b"\n]\n" })?;
     }
     out.flush()?;
     Ok(count)

@@ -20,7 +20,7 @@ fn main() -> ExitCode {
         // A reader that stopped reading (`newsdesk export | head`) is not an error.
         Err(e) if cli::is_broken_pipe(&e) => ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("error: {e:#}");
+            eprintln!("error: {e:#}{}", cli::hint(&e));
             ExitCode::from(2)
         }
     }

@@ -12,8 +12,9 @@
 
 use chrono::{DateTime, Utc};
 
-use crate::analyze::{simhash, Analysis, Analyzer, DocFreq};
-use crate::article::{self, Article, SCHEMA_VERSION};
+use crate::analyze::simhash::Simhash;
+use crate::analyze::{Analysis, Analyzer, DocFreq};
+use crate::article::{self, Article, ArticleId, SCHEMA_VERSION};
 use crate::clean::{self, Cleaned};
 use crate::parse::{self, BodyFormat, ParseError, ParseErrorKind, ParseOptions};
 use crate::source::RawDocument;
@@ -53,12 +54,7 @@ pub fn build_from_parsed(
         BodyFormat::Html => doc.body,
         BodyFormat::Markdown => markdown_to_html(&doc.body),
     };
-    if clean::nesting_depth(&html, clean::MAX_NESTING) > clean::MAX_NESTING {
-        return Err(ParseError {
-            location: doc.source.location,
-            kind: ParseErrorKind::TooDeep { limit: clean::MAX_NESTING },
-        });
-    }
+    refuse_deep_nesting(&html, &doc.source.location)?;
     let Cleaned { text, images, first_heading, head } = clean::clean(&html, is_full_document(&html));
     let front = doc.front;
 
@@ -86,7 +82,7 @@ pub fn build_from_parsed(
         .unwrap_or_else(|| guess_lang(&title, &text).to_string());
     let mut article = Article {
         schema: SCHEMA_VERSION,
-        id: article::article_id(url.as_deref(), &doc.source),
+        id: ArticleId::of(url.as_deref(), &doc.source),
         title,
         author: front.author.or(head.author),
         published_at,
@@ -105,12 +101,22 @@ pub fn build_from_parsed(
         topics: Vec::new(),
         entities: Vec::new(),
         summary: String::new(),
-        simhash: String::new(),
+        simhash: Simhash::default(),
         duplicate_of: None,
     };
     let analysis = analyzer.analyze(&article.title, &article.text, corpus);
     apply_analysis(&mut article, analysis);
     Ok(article)
+}
+
+/// The nesting guard: HTML nested beyond [`clean::MAX_NESTING`] elements is refused before
+/// any parser builds its tree (which would take time and stack in proportion).
+pub fn refuse_deep_nesting(html: &str, location: &str) -> Result<(), ParseError> {
+    if clean::nesting_depth(html, clean::MAX_NESTING) > clean::MAX_NESTING {
+        let kind = ParseErrorKind::TooDeep { limit: clean::MAX_NESTING };
+        return Err(ParseError { location: location.to_string(), kind });
+    }
+    Ok(())
 }
 
 /// Writes `analysis` into the article's analysis fields (all but `duplicate_of`).
@@ -119,7 +125,7 @@ pub fn apply_analysis(article: &mut Article, analysis: Analysis) {
     article.topics = analysis.topics;
     article.entities = analysis.entities;
     article.summary = analysis.summary;
-    article.simhash = simhash::to_hex(analysis.simhash);
+    article.simhash = analysis.simhash;
 }
 
 fn markdown_to_html(markdown: &str) -> String {
@@ -187,7 +193,7 @@ mod tests {
     fn build(text: &str, ext: &str) -> Result<Article, ParseError> {
         let raw = RawDocument {
             source: SourceRef { kind: SourceKind::File, location: format!("/t/a.{ext}") },
-            extension: ext.into(),
+            format: crate::source::BodyFormat::of_extension(ext),
             text: text.into(),
         };
         build_article(
@@ -224,7 +230,7 @@ mod tests {
         assert_eq!(a.title, "Page");
         assert_eq!(a.url.as_deref(), Some("https://example.com/p"));
         assert_eq!(a.lang, "en");
-        assert_eq!(a.id, article::article_id(Some("https://example.com/p"), &a.source));
+        assert_eq!(a.id, ArticleId::of(Some("https://example.com/p"), &a.source));
     }
 
     #[test]

@@ -75,9 +75,29 @@ impl SourceError {
 #[derive(Debug, Clone)]
 pub struct RawDocument {
     pub source: SourceRef,
-    /// The file name's extension, lower-cased (`md`, `html`, …); decides HTML vs Markdown.
-    pub extension: String,
+    /// How its container says the body is written: HTML for an `.html` file or an HTML page,
+    /// else Markdown (which a body that opens with a tag still reads as HTML).
+    pub format: BodyFormat,
     pub text: String,
+}
+
+/// How a body is written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BodyFormat {
+    Html,
+    Markdown,
+}
+
+impl BodyFormat {
+    /// The format a file name's extension declares: `.html`/`.htm` HTML, anything else
+    /// Markdown.
+    pub fn of_extension(extension: &str) -> BodyFormat {
+        if extension.eq_ignore_ascii_case("html") || extension.eq_ignore_ascii_case("htm") {
+            BodyFormat::Html
+        } else {
+            BodyFormat::Markdown
+        }
+    }
 }
 
 fn has_article_extension(path: &Path) -> bool {
@@ -150,7 +170,7 @@ pub fn read_file(path: &Path, max_bytes: u64) -> Result<RawDocument, SourceError
     let location = fs::canonicalize(path).map_err(io)?;
     Ok(RawDocument {
         source: SourceRef { kind: SourceKind::File, location: location.to_string_lossy().into_owned() },
-        extension: path.extension().map(|e| e.to_string_lossy().to_lowercase()).unwrap_or_default(),
+        format: BodyFormat::of_extension(&path.extension().unwrap_or_default().to_string_lossy()),
         text,
     })
 }

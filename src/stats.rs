@@ -1,6 +1,8 @@
 //! Counts over the whole store: articles per source, category and month, and the index size.
 //!
-//! Read from fast-field columns, one pass over the live documents, without loading records.
+//! One pass over the store's facets ([`Store::for_each_facets`]), without loading records.
+//!
+//! Not here: how the counts are printed (the CLI's), reading the columns (the store's).
 
 use std::collections::BTreeMap;
 
@@ -8,7 +10,7 @@ use chrono::{DateTime, Datelike, Utc};
 use serde::Serialize;
 
 use crate::analyze::Taxonomy;
-use crate::index::{IndexError, Store};
+use crate::index::{Facet, IndexError, Store};
 
 #[derive(Debug, Clone, Serialize)]
 pub struct Count {
@@ -23,8 +25,10 @@ pub struct Stats {
     pub articles: u64,
     /// Articles without a publication date are not in `by_month`.
     pub undated: u64,
-    pub first_published: Option<String>,
-    pub last_published: Option<String>,
+    #[serde(with = "crate::article::rfc3339_opt")]
+    pub first_published: Option<DateTime<Utc>>,
+    #[serde(with = "crate::article::rfc3339_opt")]
+    pub last_published: Option<DateTime<Utc>>,
     /// Most articles first.
     pub by_source: Vec<Count>,
     pub by_category: Vec<Count>,
@@ -33,57 +37,39 @@ pub struct Stats {
 }
 
 pub fn stats(store: &Store) -> Result<Stats, IndexError> {
-    let searcher = store.searcher();
     let mut sources: BTreeMap<String, u64> = BTreeMap::new();
     let mut categories: BTreeMap<String, u64> = BTreeMap::new();
     let mut months: BTreeMap<String, u64> = BTreeMap::new();
     let (mut articles, mut undated) = (0u64, 0u64);
-    let (mut first, mut last): (Option<i64>, Option<i64>) = (None, None);
-    let mut name = String::new();
-    for segment in searcher.segment_readers() {
-        let fast = segment.fast_fields();
-        let source_col = fast.str("source").map_err(|e| store.err(e))?;
-        let category_col = fast.str("category").map_err(|e| store.err(e))?;
-        let published = fast.date("published").map_err(|e| store.err(e))?;
-        for doc in segment.doc_ids_alive() {
-            articles += 1;
-            for (col, counts) in [(&source_col, &mut sources), (&category_col, &mut categories)] {
-                let Some(col) = col else { continue };
-                for ord in col.term_ords(doc) {
-                    name.clear();
-                    if col.ord_to_str(ord, &mut name).unwrap_or(false) {
-                        *counts.entry(name.clone()).or_default() += 1;
-                    }
-                }
-            }
-            match published.first(doc) {
-                Some(t) => {
-                    let secs = t.into_timestamp_secs();
-                    first = Some(first.map_or(secs, |f| f.min(secs)));
-                    last = Some(last.map_or(secs, |l| l.max(secs)));
-                    if let Some(t) = DateTime::<Utc>::from_timestamp(secs, 0) {
-                        *months.entry(format!("{:04}-{:02}", t.year(), t.month())).or_default() += 1;
-                    }
-                }
-                None => undated += 1,
+    let (mut first, mut last): (Option<DateTime<Utc>>, Option<DateTime<Utc>>) = (None, None);
+    store.for_each_facets(&[Facet::Source, Facet::Category], |published, values| {
+        articles += 1;
+        for (names, counts) in values.iter().zip([&mut sources, &mut categories]) {
+            for name in names {
+                *counts.entry(name.clone()).or_default() += 1;
             }
         }
-    }
+        match published {
+            Some(t) => {
+                first = Some(first.map_or(t, |f| f.min(t)));
+                last = Some(last.map_or(t, |l| l.max(t)));
+                *months.entry(format!("{:04}-{:02}", t.year(), t.month())).or_default() += 1;
+            }
+            None => undated += 1,
+        }
+    })?;
     let ranked = |m: BTreeMap<String, u64>| {
         let mut v: Vec<Count> = m.into_iter().map(|(name, articles)| Count { name, articles }).collect();
         v.sort_by(|a, b| b.articles.cmp(&a.articles).then_with(|| a.name.cmp(&b.name)));
         v
-    };
-    let stamp = |s: Option<i64>| {
-        s.and_then(|s| DateTime::<Utc>::from_timestamp(s, 0)).map(|t| crate::article::format_utc(&t))
     };
     Ok(Stats {
         index: store.path().display().to_string(),
         index_bytes: store.size_on_disk(),
         articles,
         undated,
-        first_published: stamp(first),
-        last_published: stamp(last),
+        first_published: first,
+        last_published: last,
         by_source: ranked(sources),
         by_category: ranked(categories),
         by_month: months.into_iter().map(|(name, articles)| Count { name, articles }).collect(),
@@ -110,41 +96,28 @@ pub fn topic_stats(
     since: Option<DateTime<Utc>>,
     until: Option<DateTime<Utc>>,
 ) -> Result<Vec<TopicStat>, IndexError> {
-    let searcher = store.searcher();
     let mut per_topic: BTreeMap<String, (u64, BTreeMap<String, u64>)> = BTreeMap::new();
     let mut all_months: Vec<(i32, u32)> = Vec::new();
-    let mut name = String::new();
     let dated = since.is_some() || until.is_some();
-    for segment in searcher.segment_readers() {
-        let fast = segment.fast_fields();
-        let Some(topics) = fast.str("topic").map_err(|e| store.err(e))? else { continue };
-        let published = fast.date("published").map_err(|e| store.err(e))?;
-        for doc in segment.doc_ids_alive() {
-            let when = published
-                .first(doc)
-                .and_then(|t| DateTime::<Utc>::from_timestamp(t.into_timestamp_secs(), 0));
-            if dated {
-                let Some(t) = when else { continue };
-                if since.is_some_and(|s| t < s) || until.is_some_and(|u| t >= u) {
-                    continue;
-                }
-            }
-            let month = when.map(|t| (t.year(), t.month()));
-            if let Some(m) = month {
-                all_months.push(m);
-            }
-            for ord in topics.term_ords(doc) {
-                name.clear();
-                if topics.ord_to_str(ord, &mut name).unwrap_or(false) {
-                    let entry = per_topic.entry(name.clone()).or_default();
-                    entry.0 += 1;
-                    if let Some((y, m)) = month {
-                        *entry.1.entry(format!("{y:04}-{m:02}")).or_default() += 1;
-                    }
-                }
+    store.for_each_facets(&[Facet::Topic], |when, values| {
+        if dated {
+            let Some(t) = when else { return };
+            if since.is_some_and(|s| t < s) || until.is_some_and(|u| t >= u) {
+                return;
             }
         }
-    }
+        let month = when.map(|t| (t.year(), t.month()));
+        if let Some(m) = month {
+            all_months.push(m);
+        }
+        for name in &values[0] {
+            let entry = per_topic.entry(name.clone()).or_default();
+            entry.0 += 1;
+            if let Some((y, m)) = month {
+                *entry.1.entry(format!("{y:04}-{m:02}")).or_default() += 1;
+            }
+        }
+    })?;
     let months = month_range(all_months.iter().min().copied(), all_months.iter().max().copied());
     let series = |counts: &BTreeMap<String, u64>| {
         months

@@ -5,13 +5,13 @@
 use libfuzzer_sys::fuzz_target;
 use newsdesk::article::{SourceKind, SourceRef};
 use newsdesk::parse::{parse, ParseOptions};
-use newsdesk::source::RawDocument;
+use newsdesk::source::{BodyFormat, RawDocument};
 
 fuzz_target!(|data: &[u8]| {
     let Ok(text) = std::str::from_utf8(data) else { return };
     let raw = RawDocument {
         source: SourceRef { kind: SourceKind::File, location: "/fuzz.md".into() },
-        extension: "md".into(),
+        format: BodyFormat::Markdown,
         text: text.to_string(),
     };
     let _ = parse(raw, &ParseOptions::default());

@@ -65,7 +65,7 @@ pub struct Analysis {
     pub topics: Vec<TopicMatch>,
     pub entities: Vec<Entity>,
     pub summary: String,
-    pub simhash: u64,
+    pub simhash: simhash::Simhash,
 }
 
 /// Corpus statistics for IDF. The index implements it; tests use a map.
@@ -114,7 +114,7 @@ impl Analyzer {
             topics: self.taxonomy.classify_lowercase(&lower.0, &lower.1),
             entities: entities_from(title, text, &lower, &candidates),
             summary: summary(text),
-            simhash: simhash::simhash(if text.trim().is_empty() { title } else { text }),
+            simhash: simhash::Simhash(simhash::simhash(if text.trim().is_empty() { title } else { text })),
         }
     }
 }
@@ -568,6 +568,6 @@ mod tests {
         assert_eq!(a.topics[0].id, "antitrust");
         assert!(a.summary.starts_with("市场监管总局今日宣布"));
         assert!(a.entities.iter().any(|e| e.text == "市场监管总局"));
-        assert_ne!(a.simhash, 0);
+        assert_ne!(a.simhash, simhash::Simhash(0));
     }
 }

@@ -138,8 +138,37 @@ pub fn confirms(probe: &[u64], candidate_text: &str) -> bool {
 }
 
 /// The fingerprint as stored: 16 lower-case hex digits.
-pub fn to_hex(h: u64) -> String {
-    format!("{h:016x}")
+/// A 64-bit SimHash: a number inside the program, 16 lower-case hex digits in JSON.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub struct Simhash(pub u64);
+
+impl std::fmt::Display for Simhash {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{:016x}", self.0)
+    }
+}
+
+impl std::fmt::Debug for Simhash {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{self}")
+    }
+}
+
+impl serde::Serialize for Simhash {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for Simhash {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Simhash, D::Error> {
+        let s = std::borrow::Cow::<str>::deserialize(d)?;
+        let hex = s.len() == 16 && s.bytes().all(|b| b.is_ascii_hexdigit());
+        hex.then(|| u64::from_str_radix(&s, 16).ok())
+            .flatten()
+            .map(Simhash)
+            .ok_or_else(|| serde::de::Error::custom(format!("{s:?} is not a SimHash (16 hex digits)")))
+    }
 }
 
 #[cfg(test)]
@@ -204,8 +233,11 @@ mod tests {
     }
 
     #[test]
-    fn hex_is_sixteen_digits() {
-        assert_eq!(to_hex(0xab), "00000000000000ab");
+    fn hex_is_sixteen_digits_both_ways() {
+        let json = serde_json::to_string(&Simhash(0xab)).unwrap();
+        assert_eq!(json, "\"00000000000000ab\"");
+        assert_eq!(serde_json::from_str::<Simhash>(&json).unwrap(), Simhash(0xab));
+        assert!(serde_json::from_str::<Simhash>("\"ab\"").is_err(), "a bad value is an error, not 0");
     }
 
     #[test]

@@ -5,14 +5,17 @@
 
 use std::io::Write;
 
+use chrono::{DateTime, Utc};
+
 use newsdesk::article::{format_utc, Article};
 use newsdesk::search::SearchResults;
 use newsdesk::stats;
 
 use super::output::Style;
 
-fn day(ts: Option<&str>) -> &str {
-    ts.map_or("undated", |t| t.get(..10).unwrap_or(t))
+/// The UTC day of a timestamp, or "undated".
+fn day(t: Option<&DateTime<Utc>>) -> String {
+    t.map_or_else(|| "undated".to_string(), |t| t.format("%Y-%m-%d").to_string())
 }
 
 pub fn print_results(
@@ -48,7 +51,7 @@ pub fn print_results(
         writeln!(
             out,
             "   {}",
-            style.dim(&format!("{} · {} · {}", day(hit.published_at.as_deref()), hit.source, hit.id))
+            style.dim(&format!("{} · {} · {}", day(hit.published_at.as_ref()), hit.source, hit.id))
         )?;
         let mut snippet = String::new();
         let chars: Vec<char> = hit.snippet.chars().collect();
@@ -187,4 +190,3 @@ mod tests {
         assert_eq!(sparkline(&[]), "");
     }
 }
-

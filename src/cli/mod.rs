@@ -24,7 +24,7 @@ use std::process::ExitCode;
 use anyhow::Result;
 
 pub use args::Cli;
-pub use output::is_broken_pipe;
+pub use output::{hint, is_broken_pipe};
 
 /// Runs the parsed command line.
 pub fn run(cli: Cli) -> Result<ExitCode> {

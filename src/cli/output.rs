@@ -113,3 +113,47 @@ impl Style {
         self.paint("1;31", s)
     }
 }
+
+/// What to do about a library error, in terms of this command line: appended to its message.
+/// The library's errors say what failed and where; only the CLI knows its flags.
+pub fn hint(e: &anyhow::Error) -> &'static str {
+    use newsdesk::export::ExportError;
+    use newsdesk::index::IndexError;
+    use newsdesk::search::SearchError;
+
+    fn of_index(e: &IndexError) -> &'static str {
+        match e {
+            IndexError::Missing { .. } => {
+                "; create one with `newsdesk ingest PATH…` (or point --index / NEWSDESK_INDEX at an existing one)"
+            }
+            IndexError::NotAFolder { .. } => "; point --index (or NEWSDESK_INDEX) at a folder",
+            IndexError::NotAnIndex { .. } => {
+                "; point --index (or NEWSDESK_INDEX) at a new or empty folder, or at an existing index"
+            }
+            IndexError::Incompatible { .. } => "; ingest again into a new --index folder",
+            _ => "",
+        }
+    }
+    fn of_search(e: &SearchError) -> &'static str {
+        match e {
+            SearchError::Index(e) => of_index(e),
+            SearchError::BadQuery { .. } => " (see `newsdesk search --help` for the syntax)",
+        }
+    }
+    e.chain()
+        .find_map(|cause| {
+            let hint = if let Some(e) = cause.downcast_ref::<IndexError>() {
+                of_index(e)
+            } else if let Some(e) = cause.downcast_ref::<SearchError>() {
+                of_search(e)
+            } else {
+                match cause.downcast_ref::<ExportError>()? {
+                    ExportError::Search(e) => of_search(e),
+                    ExportError::Index(e) => of_index(e),
+                    ExportError::Write(_) => "",
+                }
+            };
+            Some(hint)
+        })
+        .unwrap_or("")
+}

@@ -29,7 +29,7 @@ use chrono::Utc;
 use serde::Serialize;
 
 use crate::analyze::Analyzer;
-use crate::article::Article;
+use crate::article::{Article, ArticleId};
 use crate::dedupe::{Probe, Register};
 use crate::fetch::FetchOptions;
 use crate::index::{IndexError, Store, StoreWriter, Upsert};
@@ -174,7 +174,7 @@ impl IngestReport {
 /// (per feed item for feeds; a feed that has not changed is one `Done`).
 #[derive(Debug)]
 pub enum Event<'a> {
-    Done { location: &'a str, id: Option<&'a str>, outcome: Upsert },
+    Done { location: &'a str, id: Option<ArticleId>, outcome: Upsert },
     Failed(&'a Failure),
 }
 
@@ -247,14 +247,13 @@ pub fn ingest(
         }
         let raw = source::read_file(path, opts.max_file_bytes).map_err(read_failure)?;
         let location = raw.source.location.clone();
-        // A panic on hostile input is this file's failure, not the run's.
-        let built = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-            build_article(raw, &opts.parse, analyzer, &corpus, Utc::now()).map_err(|e| e.to_string())
-        }))
-        .unwrap_or_else(|panic| {
-            Err(format!("{location}: internal error: {} (please report this)", panic_message(&*panic)))
-        });
-        let article = built.map_err(|message| Failure { location, stage: Stage::Parse, message })?;
+        let article = catching(&location, Stage::Parse, || {
+            build_article(raw, &opts.parse, analyzer, &corpus, Utc::now()).map_err(|e| Failure {
+                location: location.clone(),
+                stage: Stage::Parse,
+                message: e.to_string(),
+            })
+        })?;
         Counters::add(&opts.counters.parsed, 1);
         Ok(Prepared::Article(Box::new(article), key, stamp))
     };
@@ -266,7 +265,7 @@ pub fn ingest(
                 sink.accept(*article, location, Some((key, stamp))).map(drop)
             }
             Ok(Prepared::Skipped { location, id }) => {
-                sink.unchanged(&location, Some(&id));
+                sink.unchanged(&location, Some(id));
                 Ok(())
             }
             Err(failure) => {
@@ -298,7 +297,7 @@ enum Prepared {
     /// With the key and stamp to record once it is committed.
     Article(Box<Article>, String, state::Stamp),
     /// Same size and modification time as when it went in: not read.
-    Skipped { location: String, id: String },
+    Skipped { location: String, id: ArticleId },
 }
 
 /// The single writer's side of a run: duplicate decisions, upserts, commits, counts.
@@ -313,7 +312,7 @@ struct Sink<'s, 'p> {
     writer: StoreWriter<'s>,
     register: Register,
     /// Texts written since the last commit, which the index cannot return yet.
-    pending: HashMap<String, String>,
+    pending: HashMap<ArticleId, String>,
     since_commit: usize,
     commit_every: usize,
     counters: Arc<Counters>,
@@ -355,7 +354,7 @@ impl<'s, 'p> Sink<'s, 'p> {
 
     /// A source that was not even parsed because it has not changed (same file stamp, a 304,
     /// the same body).
-    fn unchanged(&mut self, location: &str, id: Option<&str>) {
+    fn unchanged(&mut self, location: &str, id: Option<ArticleId>) {
         self.report.unchanged += 1;
         Counters::add(&self.counters.indexed, 1);
         tracing::debug!(source = location, "unchanged");
@@ -373,15 +372,14 @@ impl<'s, 'p> Sink<'s, 'p> {
         location: String,
         file: Option<(String, state::Stamp)>,
     ) -> Result<bool, IndexError> {
-        let hash = u64::from_str_radix(&article.simhash, 16).unwrap_or(0);
         let published = article.published_at.map(|t| t.timestamp());
-        let probe = Probe { id: &article.id, simhash: hash, published, text: &article.text };
+        let probe = Probe { id: article.id, simhash: article.simhash, published, text: Some(&article.text) };
         let (pending, store) = (&self.pending, self.store);
-        article.duplicate_of = self.register.find(probe, |id| match pending.get(id) {
+        let original = self.register.decide(probe, |id| match pending.get(&id) {
             Some(text) => Some(text.clone()),
             None => store.get(id).ok().flatten().map(|a| a.text),
         });
-        self.register.insert(&article.id, hash, published, article.duplicate_of.clone());
+        article.duplicate_of = original;
         let stored = match self.writer.upsert(&article) {
             Ok(outcome) => {
                 match outcome {
@@ -391,12 +389,12 @@ impl<'s, 'p> Sink<'s, 'p> {
                 }
                 Counters::add(&self.counters.indexed, 1);
                 tracing::debug!(
-                    source = %location, id = %article.id, ?outcome, duplicate_of = article.duplicate_of.as_deref(),
+                    source = %location, id = %article.id, ?outcome, duplicate_of = ?article.duplicate_of,
                     "ingested"
                 );
-                (self.progress)(Event::Done { location: &location, id: Some(&article.id), outcome });
+                (self.progress)(Event::Done { location: &location, id: Some(article.id), outcome });
                 if let Some((key, stamp)) = file {
-                    self.pending_files.push((key, state::Entry { stamp, id: article.id.clone() }));
+                    self.pending_files.push((key, state::Entry { stamp, id: article.id }));
                 }
                 if outcome != Upsert::Unchanged {
                     self.since_commit += 1;
@@ -448,13 +446,26 @@ fn worker_count() -> usize {
     std::thread::available_parallelism().map_or(2, |n| n.get()).clamp(1, 8)
 }
 
-/// The message of a caught panic.
-fn panic_message(panic: &(dyn std::any::Any + Send)) -> String {
-    panic
+/// A caught panic as the failure of the source at `location`: hostile input must fail that
+/// one source, not the run.
+fn panic_failure(location: &str, stage: Stage, panic: &(dyn std::any::Any + Send)) -> Failure {
+    let what = panic
         .downcast_ref::<&str>()
         .map(|s| s.to_string())
         .or_else(|| panic.downcast_ref::<String>().cloned())
-        .unwrap_or_else(|| "a panic".to_string())
+        .unwrap_or_else(|| "a panic".to_string());
+    let message = format!("{location}: internal error: {what} (please report this)");
+    Failure { location: location.to_string(), stage, message }
+}
+
+/// Runs `work` for the source at `location`, a panic in it becoming its failure at `stage`.
+fn catching<T>(
+    location: &str,
+    stage: Stage,
+    work: impl FnOnce() -> Result<T, Failure>,
+) -> Result<T, Failure> {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(work))
+        .unwrap_or_else(|panic| Err(panic_failure(location, stage, &*panic)))
 }
 
 /// How far workers may run ahead of the consumer, in items: bounds the memory held by
@@ -533,58 +544,41 @@ pub struct ReanalyzeReport {
 /// or dictionary change, or once the corpus is large enough for its own IDF. Every article is
 /// rewritten (so it is segmented again with the current dictionary); duplicates are decided
 /// afresh, in order of publication.
+///
+/// Duplicates come first, from the stored fingerprints alone (a SimHash depends only on the
+/// text, which reanalysis does not change); a record is read there only when a far candidate's
+/// text must confirm it. Then each record is read once, analysed and rewritten.
 pub fn reanalyze(store: &Store, analyzer: &Analyzer) -> Result<ReanalyzeReport, IndexError> {
-    use crate::analyze::simhash;
-    use crate::dedupe::Register;
-
     let started = Instant::now();
-    let searcher = store.searcher();
     let corpus = store.doc_freq();
-    let addresses: Vec<tantivy::DocAddress> = searcher
-        .segment_readers()
-        .iter()
-        .enumerate()
-        .flat_map(|(ord, seg)| seg.doc_ids_alive().map(move |d| tantivy::DocAddress::new(ord as u32, d)))
-        .collect();
-    // Pass 1: fingerprints, then duplicates in order of publication.
-    let mut light = Vec::with_capacity(addresses.len());
-    for &addr in &addresses {
-        let a = store.article_at(&searcher, addr)?;
-        let h = simhash::simhash(if a.text.trim().is_empty() { &a.title } else { &a.text });
-        // Among equal dates the article not yet marked as a copy, then the one ingested
-        // first, is taken for the original: the arrival order decided at ingest stands.
-        let tie = (a.duplicate_of.is_some(), a.ingested_at);
-        light.push((a.published_at.map(|t| t.timestamp()), tie, a.id, h, addr));
-    }
-    light.sort_by(|x, y| (x.0.is_none(), x.0, x.1, &x.2).cmp(&(y.0.is_none(), y.0, y.1, &y.2)));
+    let mut prints = Vec::new();
+    store.for_each_fingerprint(|f| prints.push(f))?;
+    // Among equal dates the article not yet marked as a copy is taken for the original (the
+    // decision made at ingest stands), then the lower id.
+    prints.sort_by_key(|f| (f.published.is_none(), f.published, f.duplicate_of.is_some(), f.id));
     let mut register = Register::default();
-    let by_id: std::collections::HashMap<&str, tantivy::DocAddress> =
-        light.iter().map(|l| (l.2.as_str(), l.4)).collect();
-    let mut originals: std::collections::HashMap<String, String> = std::collections::HashMap::new();
-    for (published, _, id, h, addr) in &light {
-        let text = store.article_at(&searcher, *addr)?.text;
-        let probe = Probe { id, simhash: *h, published: *published, text: &text };
-        let original = register.find(probe, |other| {
-            by_id.get(other).and_then(|a| store.article_at(&searcher, *a).ok()).map(|a| a.text)
-        });
-        register.insert(id, *h, *published, original.clone());
-        if let Some(o) = original {
-            originals.insert(id.clone(), o);
+    let mut originals: HashMap<ArticleId, ArticleId> = HashMap::new();
+    for f in &prints {
+        let probe = Probe { id: f.id, simhash: f.simhash, published: f.published, text: None };
+        if let Some(original) = register.decide(probe, |id| store.get(id).ok().flatten().map(|a| a.text)) {
+            originals.insert(f.id, original);
         }
     }
-    // Pass 2: rewrite what changed.
-    let mut report =
-        ReanalyzeReport { articles: addresses.len(), duplicates: originals.len(), ..Default::default() };
+    let mut report = ReanalyzeReport {
+        articles: store.num_articles() as usize,
+        duplicates: originals.len(),
+        ..Default::default()
+    };
     let mut writer = store.writer()?;
-    for addr in addresses {
-        let mut a = store.article_at(&searcher, addr)?;
+    store.for_each_article(|mut a| -> Result<(), IndexError> {
         let analysis = analyzer.analyze(&a.title, &a.text, &corpus);
         crate::pipeline::apply_analysis(&mut a, analysis);
         a.duplicate_of = originals.remove(&a.id);
         if writer.rewrite(&a)? != Upsert::Unchanged {
             report.changed += 1;
         }
-    }
+        Ok(())
+    })?;
     writer.commit()?;
     report.elapsed = started.elapsed();
     Ok(report)

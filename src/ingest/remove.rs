@@ -10,26 +10,25 @@ use std::collections::HashSet;
 use serde::Serialize;
 
 use super::FileState;
-use crate::article::SourceKind;
+use crate::article::{ArticleId, SourceKind};
 use crate::index::{IndexError, Store};
 
 /// What `remove` did.
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct RemoveReport {
-    pub removed: Vec<String>,
-    /// Ids the index did not have.
+    pub removed: Vec<ArticleId>,
+    /// The ids given that the index did not have (or that are not ids), as given.
     pub unknown: Vec<String>,
 }
 
-/// Deletes the articles `ids` and commits.
+/// Deletes the articles `ids` (as the user gave them) and commits.
 pub fn remove(store: &Store, ids: &[String]) -> Result<RemoveReport, IndexError> {
     let mut report = RemoveReport::default();
     let mut writer = store.writer()?;
-    for id in ids {
-        if writer.delete(id)? {
-            report.removed.push(id.clone());
-        } else {
-            report.unknown.push(id.clone());
+    for given in ids {
+        match given.parse() {
+            Ok(id) if writer.delete(id)? => report.removed.push(id),
+            _ => report.unknown.push(given.clone()),
         }
     }
     commit_and_forget(store, &mut writer, &report.removed)?;
@@ -39,7 +38,7 @@ pub fn remove(store: &Store, ids: &[String]) -> Result<RemoveReport, IndexError>
 /// An article whose source file is gone.
 #[derive(Debug, Clone, Serialize)]
 pub struct Missing {
-    pub id: String,
+    pub id: ArticleId,
     pub path: String,
 }
 
@@ -55,25 +54,21 @@ pub struct PruneReport {
 /// Deletes every article whose source is a local file that no longer exists. Articles from
 /// URLs and feeds are not touched.
 pub fn prune_missing(store: &Store, dry_run: bool) -> Result<PruneReport, IndexError> {
-    let searcher = store.searcher();
     let mut report = PruneReport { dry_run, ..Default::default() };
-    for (ord, segment) in searcher.segment_readers().iter().enumerate() {
-        for doc in segment.doc_ids_alive() {
-            let article = store.article_at(&searcher, tantivy::DocAddress::new(ord as u32, doc))?;
-            if article.source.kind != SourceKind::File {
-                continue;
-            }
+    store.for_each_article(|article| -> Result<(), IndexError> {
+        if article.source.kind == SourceKind::File {
             report.checked += 1;
             // `try_exists`: an unreadable parent is not proof the file is gone.
             if let Ok(false) = std::path::Path::new(&article.source.location).try_exists() {
                 report.missing.push(Missing { id: article.id, path: article.source.location });
             }
         }
-    }
+        Ok(())
+    })?;
     if !dry_run && !report.missing.is_empty() {
         let mut writer = store.writer()?;
-        let ids: Vec<String> = report.missing.iter().map(|m| m.id.clone()).collect();
-        for id in &ids {
+        let ids: Vec<ArticleId> = report.missing.iter().map(|m| m.id).collect();
+        for &id in &ids {
             writer.delete(id)?;
         }
         commit_and_forget(store, &mut writer, &ids)?;
@@ -84,12 +79,12 @@ pub fn prune_missing(store: &Store, dry_run: bool) -> Result<PruneReport, IndexE
 fn commit_and_forget(
     store: &Store,
     writer: &mut crate::index::StoreWriter<'_>,
-    ids: &[String],
+    ids: &[ArticleId],
 ) -> Result<(), IndexError> {
     writer.commit()?;
     if !ids.is_empty() {
         let mut state = FileState::load(store.path());
-        state.forget_ids(&ids.iter().cloned().collect::<HashSet<_>>());
+        state.forget_ids(&ids.iter().copied().collect::<HashSet<_>>());
         state.save(store.path()).map_err(|e| IndexError::Io {
             path: store.path().join(FileState::FILE),
             message: e.to_string(),

@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
-use crate::article::{id_from_number, id_number};
+use crate::article::ArticleId;
 
 /// A file's size and modification time: equal stamps mean "not touched since".
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -34,7 +34,7 @@ impl Stamp {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Entry {
     pub stamp: Stamp,
-    pub id: String,
+    pub id: ArticleId,
 }
 
 /// What is kept of a file: 24 bytes (~40 with its key in the map). An archive's state is held whole while it is ingested, so
@@ -88,7 +88,10 @@ impl FileState {
                 let old = serde_json::from_slice::<Version1>(&bytes).ok().filter(|old| old.version == 1)?;
                 let mut state = FileState::default();
                 for (key, e) in old.files {
-                    state.insert(key, Entry { stamp: e.stamp, id: e.id });
+                    // An id newsdesk did not make is not kept (and its file is read again).
+                    if let Ok(id) = e.id.parse() {
+                        state.insert(key, Entry { stamp: e.stamp, id });
+                    }
                 }
                 Some(state)
             });
@@ -109,22 +112,18 @@ impl FileState {
     }
 
     /// The id stored for `key` if its file still has `stamp`.
-    pub fn unchanged(&self, key: &str, stamp: Stamp) -> Option<String> {
-        self.files.get(&path_hash(key)).filter(|e| e.stamp == stamp).map(|e| id_from_number(e.id))
+    pub fn unchanged(&self, key: &str, stamp: Stamp) -> Option<ArticleId> {
+        self.files.get(&path_hash(key)).filter(|e| e.stamp == stamp).map(|e| ArticleId::from_u64(e.id))
     }
 
-    /// Records a file; one whose article id newsdesk did not make is not kept (and so is read
-    /// again next time).
+    /// Records a file.
     pub fn insert(&mut self, key: String, entry: Entry) {
-        if let Some(id) = id_number(&entry.id) {
-            self.files.insert(path_hash(&key), Kept { stamp: entry.stamp, id });
-        }
+        self.files.insert(path_hash(&key), Kept { stamp: entry.stamp, id: entry.id.as_u64() });
     }
 
     /// Forgets every file whose article is one of `ids`.
-    pub fn forget_ids(&mut self, ids: &HashSet<String>) {
-        let ids: HashSet<u64> = ids.iter().filter_map(|id| id_number(id)).collect();
-        self.files.retain(|_, e| !ids.contains(&e.id));
+    pub fn forget_ids(&mut self, ids: &HashSet<ArticleId>) {
+        self.files.retain(|_, e| !ids.contains(&ArticleId::from_u64(e.id)));
     }
 
     pub fn len(&self) -> usize {
@@ -142,6 +141,10 @@ mod tests {
 
     const ID: &str = "792d74f2453b6e27";
 
+    fn id() -> ArticleId {
+        ID.parse().unwrap()
+    }
+
     #[test]
     fn round_trip_and_stamps() {
         let dir = tempfile::tempdir().unwrap();
@@ -149,12 +152,12 @@ mod tests {
         std::fs::write(&file, "x").unwrap();
         let stamp = Stamp::of(&std::fs::metadata(&file).unwrap());
         let mut state = FileState::default();
-        state.insert(FileState::key(&file), Entry { stamp, id: ID.into() });
+        state.insert(FileState::key(&file), Entry { stamp, id: id() });
         state.save(dir.path()).unwrap();
         let mut state = FileState::load(dir.path());
-        assert_eq!(state.unchanged(&FileState::key(&file), stamp).as_deref(), Some(ID));
+        assert_eq!(state.unchanged(&FileState::key(&file), stamp), Some(id()));
         assert_eq!(state.unchanged(&FileState::key(&file), Stamp { size: 2, ..stamp }), None);
-        state.forget_ids(&HashSet::from([ID.to_string()]));
+        state.forget_ids(&HashSet::from([id()]));
         assert!(state.is_empty());
         std::fs::write(dir.path().join(FileState::FILE), "{broken").unwrap();
         assert!(FileState::load(dir.path()).is_empty());
@@ -168,7 +171,7 @@ mod tests {
         );
         std::fs::write(dir.path().join(FileState::FILE), v1).unwrap();
         let state = FileState::load(dir.path());
-        assert_eq!(state.unchanged("/archive/a.md", Stamp { size: 3, mtime_ns: 7 }).as_deref(), Some(ID));
+        assert_eq!(state.unchanged("/archive/a.md", Stamp { size: 3, mtime_ns: 7 }), Some(id()));
         assert_eq!(state.unchanged("/archive/b.md", Stamp { size: 3, mtime_ns: 7 }), None);
     }
 }

@@ -31,13 +31,13 @@ use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 use tokio::task::JoinSet;
 use url::Url;
 
-use super::{panic_message, worker_count, Counters, Failure, IngestOptions, Sink, Stage};
+use super::{catching, panic_failure, worker_count, Counters, Failure, IngestOptions, Sink, Stage};
 use crate::analyze::{Analyzer, DocFreq};
 use crate::article::{Article, SourceKind, SourceRef};
 use crate::fetch::{body_hash, Body, CacheEntry, Fetcher, HttpCache, Outcome};
 use crate::index::IndexError;
-use crate::parse::{self, ParseError, ParseErrorKind, ParsedDocument};
-use crate::pipeline::build_from_parsed;
+use crate::parse::{self, BodyFormat, ParseError, ParsedDocument};
+use crate::pipeline::{build_from_parsed, refuse_deep_nesting};
 use crate::source::RawDocument;
 use crate::web::{self, feed, Kind};
 
@@ -46,10 +46,11 @@ const QUEUE: usize = 64;
 
 /// A document still to be prepared.
 enum Doc {
-    /// A front-matter file (or bare Markdown/HTML) served over HTTP.
+    /// A front-matter file (or bare Markdown/HTML) served over HTTP, and the format its
+    /// content type declares.
     File {
         body: Body,
-        html: bool,
+        format: BodyFormat,
     },
     Page {
         body: Body,
@@ -265,12 +266,12 @@ fn prepare(
     counters: &Counters,
 ) -> Ready {
     let Work::Document { location, doc, cache, feed } = work else { return Ready::Other(work) };
-    let built = std::panic::catch_unwind(AssertUnwindSafe(|| {
+    let built = catching(&location, Stage::Parse, || {
         let parsed = match *doc {
-            Doc::File { body, html } => {
+            Doc::File { body, format } => {
                 let raw = RawDocument {
                     source: SourceRef { kind: SourceKind::Url, location: body.url.to_string() },
-                    extension: if html { "html" } else { "md" }.to_string(),
+                    format,
                     text: decode(&body),
                 };
                 parse::parse(raw, &opts.parse)
@@ -282,21 +283,20 @@ fn prepare(
             Doc::Item(item) => Ok(item),
             Doc::ItemPage { body, item } => page(&body, opts).map(|page| merge(page, item, &body.url)),
         };
-        parsed
-            .and_then(|doc| build_from_parsed(doc, &opts.parse, analyzer, corpus, Utc::now()))
-            .map_err(|e| format!("{location}: {}", e.kind))
-    }))
-    .unwrap_or_else(|panic| {
-        Err(format!("{location}: internal error: {} (please report this)", panic_message(&*panic)))
+        parsed.and_then(|doc| build_from_parsed(doc, &opts.parse, analyzer, corpus, Utc::now())).map_err(
+            |e| Failure {
+                location: location.clone(),
+                stage: Stage::Parse,
+                message: format!("{location}: {}", e.kind),
+            },
+        )
     });
     match built {
         Ok(article) => {
             Counters::add(&counters.parsed, 1);
             Ready::Article { article: Box::new(article), location, cache, feed }
         }
-        Err(message) => {
-            Ready::Other(Work::Failed { failure: Failure { location, stage: Stage::Parse, message }, feed })
-        }
+        Err(failure) => Ready::Other(Work::Failed { failure, feed }),
     }
 }
 
@@ -309,10 +309,7 @@ fn decode(body: &Body) -> String {
 /// [`clean::MAX_NESTING`](crate::clean::MAX_NESTING) are refused before they are parsed.
 fn page(body: &Body, opts: &IngestOptions) -> Result<ParsedDocument, ParseError> {
     let text = decode(body);
-    let limit = crate::clean::MAX_NESTING;
-    if crate::clean::nesting_depth(&text, limit) > limit {
-        return Err(ParseError { location: body.url.to_string(), kind: ParseErrorKind::TooDeep { limit } });
-    }
+    refuse_deep_nesting(&text, body.url.as_str())?;
     Ok(web::page::document(&text, &body.url, &opts.parse))
 }
 
@@ -373,9 +370,8 @@ async fn guarded(
     tx: async_channel::Sender<Work>,
 ) {
     if let Err(panic) = AssertUnwindSafe(task).catch_unwind().await {
-        let message = format!("{location}: internal error: {} (please report this)", panic_message(&*panic));
-        let _ =
-            tx.send(Work::Failed { failure: Failure { location, stage: Stage::Fetch, message }, feed }).await;
+        let failure = panic_failure(&location, Stage::Fetch, &*panic);
+        let _ = tx.send(Work::Failed { failure, feed }).await;
     }
 }
 
@@ -420,6 +416,27 @@ async fn fetch(ctx: &Context, location: &str, url: &Url) -> Fetched {
     }
 }
 
+/// Fetches `url` and tells what its body is; `Err` is the work to hand on when there is no new
+/// body to look at (unchanged, or failed, as part of `feed` if any).
+async fn fetch_and_classify(
+    ctx: &Context,
+    location: &str,
+    url: &Url,
+    feed: &Option<Arc<str>>,
+) -> Result<(Body, CacheEntry, Kind), Work> {
+    match fetch(ctx, location, url).await {
+        Fetched::Unchanged(entry) => {
+            let cache = entry.map(|e| (location.to_string(), e));
+            Err(Work::Unchanged { location: location.to_string(), cache, feed: feed.clone() })
+        }
+        Fetched::Failed(failure) => Err(Work::Failed { failure, feed: feed.clone() }),
+        Fetched::Body(body, entry) => match web::classify(body.content_type.as_deref(), &body.bytes) {
+            Ok(kind) => Ok((body, entry, kind)),
+            Err(e) => Err(Work::Failed { failure: parse_failure(location, e), feed: feed.clone() }),
+        },
+    }
+}
+
 fn parse_failure(location: &str, message: impl std::fmt::Display) -> Failure {
     Failure { location: location.to_string(), stage: Stage::Parse, message: format!("{location}: {message}") }
 }
@@ -432,28 +449,20 @@ async fn fetch_source(
     tx: async_channel::Sender<Work>,
     slot: OwnedSemaphorePermit,
 ) {
-    {
-        let work = match fetch(&ctx, &location, &url).await {
-            Fetched::Unchanged(entry) => {
-                let cache = entry.map(|e| (location.clone(), e));
-                Work::Unchanged { location, cache, feed: None }
-            }
-            Fetched::Failed(failure) => Work::Failed { failure, feed: None },
-            Fetched::Body(body, entry) => match web::classify(body.content_type.as_deref(), &body.bytes) {
-                Err(e) => Work::Failed { failure: parse_failure(&location, e), feed: None },
-                Ok(Kind::Feed) => return feed_items(ctx, location, body, entry, tx, slot).await,
-                Ok(kind) => document(location, body, kind, entry, None),
-            },
-        };
-        let _ = tx.send(work).await;
-        drop(slot);
-    }
+    let work = match fetch_and_classify(&ctx, &location, &url, &None).await {
+        Err(work) => work,
+        Ok((body, entry, Kind::Feed)) => return feed_items(ctx, location, body, entry, tx, slot).await,
+        Ok((body, entry, kind)) => document(location, body, kind, entry, None),
+    };
+    let _ = tx.send(work).await;
+    drop(slot);
 }
 
 /// The work for a fetched file or page (`kind` is not a feed).
 fn document(location: String, body: Body, kind: Kind, entry: CacheEntry, feed: Option<Arc<str>>) -> Work {
     let doc = match kind {
-        Kind::File { html } => Doc::File { body, html },
+        Kind::File { html: true } => Doc::File { body, format: BodyFormat::Html },
+        Kind::File { html: false } => Doc::File { body, format: BodyFormat::Markdown },
         _ => Doc::Page { body },
     };
     let cache = Some((location.clone(), entry));
@@ -470,19 +479,19 @@ async fn feed_items(
     slot: OwnedSemaphorePermit,
 ) {
     // Decoding and XML parsing are CPU work: off the runtime's two threads.
+    let at = location.clone();
     let parsed = tokio::task::spawn_blocking(move || {
-        std::panic::catch_unwind(|| feed::items(&decode(&body), &body.url).map_err(|e| e.to_string()))
-            .unwrap_or_else(|panic| {
-                Err(format!("internal error: {} (please report this)", panic_message(&*panic)))
-            })
+        catching(&at, Stage::Parse, || {
+            feed::items(&decode(&body), &body.url).map_err(|e| parse_failure(&at, e))
+        })
     })
     .await
-    .unwrap_or_else(|e| Err(format!("internal error: {e}")));
+    .unwrap_or_else(|e| Err(parse_failure(&location, format!("internal error: {e}"))));
     drop(slot);
     let items = match parsed {
         Ok(items) => items,
-        Err(message) => {
-            let _ = tx.send(Work::Failed { failure: parse_failure(&location, message), feed: None }).await;
+        Err(failure) => {
+            let _ = tx.send(Work::Failed { failure, feed: None }).await;
             return;
         }
     };
@@ -535,29 +544,19 @@ async fn item_page(
     tx: async_channel::Sender<Work>,
     slot: OwnedSemaphorePermit,
 ) {
-    {
-        let location = link.to_string();
-        let feed = Some(feed);
-        let work = match fetch(&ctx, &location, &link).await {
-            Fetched::Unchanged(entry) => {
-                let cache = entry.map(|e| (location.clone(), e));
-                Work::Unchanged { location, cache, feed }
-            }
-            Fetched::Failed(failure) => Work::Failed { failure, feed },
-            Fetched::Body(body, entry) => match web::classify(body.content_type.as_deref(), &body.bytes) {
-                Ok(Kind::Page) => {
-                    let cache = Some((location.clone(), entry));
-                    Work::Document { location, doc: Box::new(Doc::ItemPage { body, item }), cache, feed }
-                }
-                Ok(Kind::Feed) => Work::Failed {
-                    failure: parse_failure(&location, "the item's link is a feed, not a page"),
-                    feed,
-                },
-                Ok(kind) => document(location, body, kind, entry, feed),
-                Err(e) => Work::Failed { failure: parse_failure(&location, e), feed },
-            },
-        };
-        let _ = tx.send(work).await;
-        drop(slot);
-    }
+    let location = link.to_string();
+    let feed = Some(feed);
+    let work = match fetch_and_classify(&ctx, &location, &link, &feed).await {
+        Err(work) => work,
+        Ok((body, entry, Kind::Page)) => {
+            let cache = Some((location.clone(), entry));
+            Work::Document { location, doc: Box::new(Doc::ItemPage { body, item }), cache, feed }
+        }
+        Ok((_, _, Kind::Feed)) => {
+            Work::Failed { failure: parse_failure(&location, "the item's link is a feed, not a page"), feed }
+        }
+        Ok((body, entry, kind)) => document(location, body, kind, entry, feed),
+    };
+    let _ = tx.send(work).await;
+    drop(slot);
 }

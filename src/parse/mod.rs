@@ -64,12 +64,7 @@ pub struct ParseError {
     pub kind: ParseErrorKind,
 }
 
-/// How the body is written.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum BodyFormat {
-    Html,
-    Markdown,
-}
+pub use crate::source::BodyFormat;
 
 /// The typed front matter. Every field is optional: a document may have none.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -106,9 +101,11 @@ pub fn parse(raw: RawDocument, opts: &ParseOptions) -> Result<ParsedDocument, Pa
         Some((Syntax::Toml, text)) => toml_mapping(&text).and_then(|m| read_fields(m, opts)),
     }
     .map_err(fail)?;
-    let html_file = matches!(raw.extension.as_str(), "html" | "htm");
-    let format =
-        if html_file || starts_with_tag(split.body) { BodyFormat::Html } else { BodyFormat::Markdown };
+    let format = if raw.format == BodyFormat::Html || starts_with_tag(split.body) {
+        BodyFormat::Html
+    } else {
+        BodyFormat::Markdown
+    };
     let body = split.body.to_string();
     Ok(ParsedDocument { source: raw.source, front, body, format })
 }
@@ -365,7 +362,7 @@ mod tests {
     fn raw(text: &str, ext: &str) -> RawDocument {
         RawDocument {
             source: SourceRef { kind: SourceKind::File, location: "/t/a.md".into() },
-            extension: ext.into(),
+            format: BodyFormat::of_extension(ext),
             text: text.into(),
         }
     }

@@ -12,6 +12,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result};
+use newsdesk::article::ArticleId;
 use newsdesk::index::{Store, Upsert};
 use newsdesk::ingest::{self, Counters, Event};
 
@@ -94,7 +95,7 @@ struct ReportEntry<'a> {
     #[serde(skip_serializing_if = "Option::is_none")]
     change: Option<&'static str>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    id: Option<&'a str>,
+    id: Option<ArticleId>,
     #[serde(skip_serializing_if = "Option::is_none")]
     stage: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]

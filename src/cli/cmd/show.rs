@@ -13,7 +13,9 @@ use crate::cli::settings::Globals;
 
 pub fn run(globals: &Globals, args: ShowArgs) -> Result<ExitCode> {
     let store = globals.open_store()?;
-    let Some(article) = store.get(&args.id)? else {
+    // Anything that is not an id is simply not in the index.
+    let found = args.id.parse().ok().map(|id| store.get(id)).transpose()?.flatten();
+    let Some(article) = found else {
         eprintln!("no article with id {} in {}", args.id, globals.index().display());
         return Ok(ExitCode::from(1));
     };

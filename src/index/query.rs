@@ -1,0 +1,181 @@
+//! Questions the store answers with a query: a page of ranked hits with their snippets, a
+//! count, and the stream of matching records. The query language is tantivy's query parser
+//! over this schema (see [`crate::search`] for the language as users see it).
+//!
+//! Query text is cut with the *query* tokenizer (whole words only), while the index holds
+//! words and the words inside them, so `支付` finds `支付宝`. Titles weigh [`TITLE_BOOST`]
+//! times the body.
+//!
+//! Not here: the request and result types and what a hit shows (`crate::search`).
+
+use std::ops::{Bound, Range};
+
+use chrono::{DateTime, Utc};
+use tantivy::collector::{Count, TopDocs};
+use tantivy::query::{
+    AllQuery, BooleanQuery, EnableScoring, ExistsQuery, Occur, Query, QueryParser, RangeQuery, TermQuery,
+};
+use tantivy::schema::IndexRecordOption;
+use tantivy::snippet::SnippetGenerator;
+use tantivy::tokenizer::TokenizerManager;
+use tantivy::{DocAddress, DocSet, Order, Term, TERMINATED};
+
+use super::schema::{self, name};
+use super::Store;
+use crate::article::Article;
+use crate::search::{SearchError, SearchRequest, Sort};
+use crate::segment::Mode;
+
+/// How much more a title match counts than a body match.
+pub const TITLE_BOOST: f32 = 3.0;
+
+/// A page of hits, and how many match in all.
+#[derive(Debug)]
+pub struct Page {
+    pub total: usize,
+    pub hits: Vec<PageHit>,
+}
+
+/// One ranked article, with the part of its text where the query matched.
+#[derive(Debug)]
+pub struct PageHit {
+    /// Relevance; `None` when sorted by date.
+    pub score: Option<f32>,
+    pub article: Article,
+    /// Up to the requested number of bytes of the text around the matches.
+    pub fragment: String,
+    /// Byte ranges of the matches inside `fragment`, as the snippet generator gave them; none
+    /// when the text did not match (only the title did).
+    pub highlighted: Vec<Range<usize>>,
+}
+
+impl Store {
+    /// Parses `query` in the query language. `*` (or an empty query) matches everything.
+    fn parse_query(&self, query: &str) -> Result<Box<dyn Query>, SearchError> {
+        let query = query.trim();
+        if query.is_empty() || query == "*" {
+            return Ok(Box::new(AllQuery));
+        }
+        let f = self.fields;
+        let tokenizers = TokenizerManager::default();
+        schema::register_tokenizers(&tokenizers, Mode::Query);
+        let mut parser = QueryParser::new(self.index.schema(), vec![f.title, f.text], tokenizers);
+        parser.set_conjunction_by_default();
+        parser.set_field_boost(f.title, TITLE_BOOST);
+        parser
+            .parse_query(query)
+            .map_err(|e| SearchError::BadQuery { query: query.to_string(), message: e.to_string() })
+    }
+
+    /// The request's query narrowed by its filters.
+    fn filtered_query(&self, req: &SearchRequest) -> Result<Box<dyn Query>, SearchError> {
+        let f = self.fields;
+        let mut clauses: Vec<(Occur, Box<dyn Query>)> = vec![(Occur::Must, self.parse_query(&req.query)?)];
+        let keyword = |field, value: &str| -> Box<dyn Query> {
+            Box::new(TermQuery::new(
+                Term::from_field_text(field, &value.trim().to_lowercase()),
+                IndexRecordOption::Basic,
+            ))
+        };
+        if let Some(c) = &req.category {
+            clauses.push((Occur::Must, keyword(f.category, c)));
+        }
+        if let Some(a) = &req.author {
+            clauses.push((Occur::Must, keyword(f.author, a)));
+        }
+        if !req.topics.is_empty() {
+            let any: Vec<(Occur, Box<dyn Query>)> =
+                req.topics.iter().map(|t| (Occur::Should, keyword(f.topic, t))).collect();
+            clauses.push((Occur::Must, Box::new(BooleanQuery::new(any))));
+        }
+        if let Some(e) = &req.entity {
+            clauses.push((Occur::Must, keyword(f.entity, &crate::analyze::canonical_entity(e))));
+        }
+        if req.dedupe {
+            clauses.push((Occur::MustNot, Box::new(ExistsQuery::new(name::DUPLICATE_OF.to_string(), false))));
+        }
+        if req.since.is_some() || req.until.is_some() {
+            let term = |t: &DateTime<Utc>| {
+                Term::from_field_date(f.published, tantivy::DateTime::from_timestamp_secs(t.timestamp()))
+            };
+            let lower = req.since.as_ref().map_or(Bound::Unbounded, |t| Bound::Included(term(t)));
+            let upper = req.until.as_ref().map_or(Bound::Unbounded, |t| Bound::Excluded(term(t)));
+            clauses.push((Occur::Must, Box::new(RangeQuery::new(lower, upper))));
+        }
+        Ok(if clauses.len() == 1 {
+            clauses.pop().expect("one clause").1
+        } else {
+            Box::new(BooleanQuery::new(clauses))
+        })
+    }
+
+    /// The page of hits `req` asks for (`req.limit` of them after `req.offset`), each with a
+    /// snippet of at most `snippet_bytes` of its text. A limit of 0 only counts.
+    pub fn search_page(&self, req: &SearchRequest, snippet_bytes: usize) -> Result<Page, SearchError> {
+        let query = self.filtered_query(req)?;
+        let searcher = self.searcher();
+        if req.limit == 0 {
+            // Just the count (tantivy's top-docs collector wants room for at least one hit).
+            let total = searcher.search(&query, &Count).map_err(|e| self.err(e))?;
+            return Ok(Page { total, hits: Vec::new() });
+        }
+        let top = TopDocs::with_limit(req.limit).and_offset(req.offset);
+        let (ranked, total): (Vec<(Option<f32>, DocAddress)>, usize) = match req.sort {
+            Sort::Relevance => {
+                let (docs, total) =
+                    searcher.search(&query, &(top.order_by_score(), Count)).map_err(|e| self.err(e))?;
+                (docs.into_iter().map(|(s, a)| (Some(s), a)).collect(), total)
+            }
+            Sort::Newest => {
+                let by_date = top.order_by_fast_field::<tantivy::DateTime>(name::PUBLISHED, Order::Desc);
+                let (docs, total) = searcher.search(&query, &(by_date, Count)).map_err(|e| self.err(e))?;
+                (docs.into_iter().map(|(_, a)| (None, a)).collect(), total)
+            }
+        };
+        let mut snippets =
+            SnippetGenerator::create(&searcher, &*query, self.fields.text).map_err(|e| self.err(e))?;
+        snippets.set_max_num_chars(snippet_bytes);
+        let mut hits = Vec::with_capacity(ranked.len());
+        for (score, addr) in ranked {
+            let article = self.article_at(&searcher, addr)?;
+            let snippet = snippets.snippet(&article.text);
+            hits.push(PageHit {
+                score,
+                fragment: snippet.fragment().to_string(),
+                highlighted: snippet.highlighted().to_vec(),
+                article,
+            });
+        }
+        Ok(Page { total, hits })
+    }
+
+    /// Hands the stored JSON record of every article matching `req` (its query and filters;
+    /// paging and sort do not apply) to `each`, in the index's order, one at a time; returns
+    /// how many there were.
+    pub fn for_each_matching_record<E: From<SearchError>>(
+        &self,
+        req: &SearchRequest,
+        mut each: impl FnMut(&str) -> Result<(), E>,
+    ) -> Result<u64, E> {
+        let query = self.filtered_query(req)?;
+        let searcher = self.searcher();
+        let err = |e| SearchError::from(self.err(e));
+        let weight = query.weight(EnableScoring::disabled_from_searcher(&searcher)).map_err(err)?;
+        let mut count = 0u64;
+        for (ord, segment) in searcher.segment_readers().iter().enumerate() {
+            let mut scorer = weight.scorer(segment, 1.0).map_err(err)?;
+            let mut doc = scorer.doc();
+            while doc != TERMINATED {
+                if !segment.is_deleted(doc) {
+                    let json = self
+                        .record_json_at(&searcher, DocAddress::new(ord as u32, doc))
+                        .map_err(SearchError::from)?;
+                    each(&json)?;
+                    count += 1;
+                }
+                doc = scorer.advance();
+            }
+        }
+        Ok(count)
+    }
+}
