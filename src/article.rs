@@ -4,7 +4,8 @@
 //! The record is plain data. Nothing here reads files or talks to the index.
 
 use chrono::{DateTime, SecondsFormat, Utc};
-use serde::{Deserialize, Serialize};
+use serde::ser::SerializeStruct;
+use serde::{Deserialize, Serialize, Serializer};
 use sha2::{Digest, Sha256};
 
 use crate::analyze::simhash::Simhash;
@@ -41,8 +42,9 @@ pub struct Image {
     pub alt: Option<String>,
 }
 
-/// One article, as stored and exported (schema version [`SCHEMA_VERSION`]).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+/// One article, as stored and exported (schema version [`SCHEMA_VERSION`]). Its JSON is
+/// written by [`Article::write_record`], the one writer of the record.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
 pub struct Article {
     pub schema: u32,
     pub id: ArticleId,
@@ -83,18 +85,46 @@ impl Article {
     /// A digest of everything the source determines (all but `ingested_at`), used to tell an
     /// unchanged article from an updated one on re-ingest.
     pub fn fingerprint(&self) -> String {
-        self.record_and_fingerprint().1
+        let mut hasher = HashWriter(Sha256::new());
+        serde_json::to_writer(&mut hasher, &WithoutIngestTime(self)).expect("an article always serializes");
+        hex(&hasher.0.finalize())
     }
 
-    /// The record as stored (JSON) and its [`Article::fingerprint`], from one serialization:
-    /// the fingerprint hashes the JSON without its `ingested_at` member.
+    /// The record as stored (JSON) and its [`Article::fingerprint`]: the SHA-256 of the same
+    /// JSON without its `ingested_at` member.
     pub fn record_and_fingerprint(&self) -> (String, String) {
-        let json = serde_json::to_string(self).expect("an article always serializes");
-        let member = format!("\"ingested_at\":\"{}\",", format_utc(&self.ingested_at));
-        let without = json.replacen(&member, "", 1);
-        debug_assert_ne!(without.len(), json.len(), "ingested_at is serialized as expected");
-        let fingerprint = sha256_hex(without.as_bytes());
-        (json, fingerprint)
+        (serde_json::to_string(self).expect("an article always serializes"), self.fingerprint())
+    }
+
+    /// Writes the record: every field in the schema's order, `ingested_at` left out for the
+    /// fingerprint. The JSON schema (`schema/article.schema.json`) describes what this writes.
+    fn write_record<S: Serializer>(&self, s: S, with_ingest_time: bool) -> Result<S::Ok, S::Error> {
+        let mut r = s.serialize_struct("Article", 23)?;
+        r.serialize_field("schema", &self.schema)?;
+        r.serialize_field("id", &self.id)?;
+        r.serialize_field("title", &self.title)?;
+        r.serialize_field("author", &self.author)?;
+        r.serialize_field("published_at", &self.published_at.as_ref().map(format_utc))?;
+        r.serialize_field("categories", &self.categories)?;
+        r.serialize_field("tags", &self.tags)?;
+        r.serialize_field("source", &self.source)?;
+        r.serialize_field("url", &self.url)?;
+        r.serialize_field("lang", &self.lang)?;
+        r.serialize_field("text", &self.text)?;
+        r.serialize_field("images", &self.images)?;
+        r.serialize_field("lead_image", &self.lead_image)?;
+        r.serialize_field("content_hash", &self.content_hash)?;
+        if with_ingest_time {
+            r.serialize_field("ingested_at", &format_utc(&self.ingested_at))?;
+        }
+        r.serialize_field("extra", &self.extra)?;
+        r.serialize_field("keywords", &self.keywords)?;
+        r.serialize_field("topics", &self.topics)?;
+        r.serialize_field("entities", &self.entities)?;
+        r.serialize_field("summary", &self.summary)?;
+        r.serialize_field("simhash", &self.simhash)?;
+        r.serialize_field("duplicate_of", &self.duplicate_of)?;
+        r.end()
     }
 
     /// The publication name used for per-source statistics and in search output: the author
@@ -108,6 +138,34 @@ impl Article {
             .and_then(|u| url::Url::parse(u).ok())
             .and_then(|u| u.host_str().map(str::to_string))
             .unwrap_or_else(|| "unknown".to_string())
+    }
+}
+
+impl Serialize for Article {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        self.write_record(s, true)
+    }
+}
+
+/// The record as the fingerprint sees it.
+struct WithoutIngestTime<'a>(&'a Article);
+
+impl Serialize for WithoutIngestTime<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        self.0.write_record(s, false)
+    }
+}
+
+/// Bytes written into a hash rather than a buffer.
+struct HashWriter(Sha256);
+
+impl std::io::Write for HashWriter {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        self.0.update(bytes);
+        Ok(bytes.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
     }
 }
 
@@ -138,45 +196,20 @@ impl ArticleId {
     }
 }
 
-impl std::fmt::Display for ArticleId {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{:016x}", self.0)
-    }
-}
+crate::hex16!(ArticleId, "an article id");
 
-impl std::fmt::Debug for ArticleId {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{self}")
-    }
-}
-
-/// A string that is not an id newsdesk makes (16 lower-case hex digits).
+/// A string that is not the 16 lower-case hex digits of a newsdesk id or fingerprint.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{0:?} is not an article id (16 hex digits, as `search` prints them)")]
-pub struct BadId(pub String);
-
-impl std::str::FromStr for ArticleId {
-    type Err = BadId;
-    fn from_str(s: &str) -> Result<ArticleId, BadId> {
-        let hex = s.len() == 16 && s.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'));
-        hex.then(|| u64::from_str_radix(s, 16).ok())
-            .flatten()
-            .map(ArticleId)
-            .ok_or_else(|| BadId(s.to_string()))
-    }
+#[error("{value:?} is not {what} (16 hex digits)")]
+pub struct BadHex {
+    pub value: String,
+    pub what: &'static str,
 }
 
-impl Serialize for ArticleId {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.collect_str(self)
-    }
-}
-
-impl<'de> Deserialize<'de> for ArticleId {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<ArticleId, D::Error> {
-        let s = std::borrow::Cow::<str>::deserialize(d)?;
-        s.parse().map_err(serde::de::Error::custom)
-    }
+/// The number that 16 lower-case hex digits spell.
+pub(crate) fn parse_hex16(s: &str) -> Option<u64> {
+    let hex = s.len() == 16 && s.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'));
+    hex.then(|| u64::from_str_radix(s, 16).ok()).flatten()
 }
 
 pub fn content_hash(text: &str) -> String {
@@ -184,10 +217,14 @@ pub fn content_hash(text: &str) -> String {
 }
 
 fn sha256_hex(bytes: &[u8]) -> String {
-    let digest = Sha256::digest(bytes);
-    let mut out = String::with_capacity(64);
-    for b in digest {
-        out.push_str(&format!("{b:02x}"));
+    hex(&Sha256::digest(bytes))
+}
+
+fn hex(bytes: &[u8]) -> String {
+    use std::fmt::Write;
+    let mut out = String::with_capacity(bytes.len() * 2);
+    for b in bytes {
+        let _ = write!(out, "{b:02x}");
     }
     out
 }
@@ -280,6 +317,19 @@ mod tests {
         edited.text = "y".into();
         assert_ne!(a.fingerprint(), edited.fingerprint());
         assert_eq!(a.record_and_fingerprint().0, json);
+    }
+
+    /// The fingerprint hashes exactly the record without its `ingested_at` member, as it always
+    /// did (so fingerprints stored by earlier versions still match), and the record writer
+    /// leaves out no field.
+    #[test]
+    fn fingerprint_is_the_record_without_the_ingest_time() {
+        let json = r#"{"schema":2,"id":"0123456789abcdef","title":"t","author":"a","published_at":"2021-02-03T04:05:06Z","categories":["c"],"tags":["t"],"source":{"kind":"url","location":"https://x.example/a"},"url":"https://x.example/a","lang":"zh","text":"正文 \"quoted\"\n","images":[{"url":"https://x.example/i.png","width":1,"height":2,"alt":"图"}],"lead_image":"https://x.example/l.png","content_hash":"sha256:00","ingested_at":"2021-01-01T00:00:00Z","extra":{"k":[1,2]},"keywords":[{"term":"正文","score":0.5}],"topics":[],"entities":[],"summary":"s","simhash":"00000000000000ff","duplicate_of":"fedcba9876543210"}"#;
+        let a: Article = serde_json::from_str(json).unwrap();
+        let (record, fingerprint) = a.record_and_fingerprint();
+        assert_eq!(record, json, "the writer leaves out nothing and keeps the order");
+        let without = json.replacen(r#""ingested_at":"2021-01-01T00:00:00Z","#, "", 1);
+        assert_eq!(fingerprint, sha256_hex(without.as_bytes()));
     }
 
     #[test]

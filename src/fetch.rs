@@ -127,7 +127,7 @@ pub enum FetchError {
     Scheme { url: String, scheme: String },
     #[error("{url}: not a valid URL: {reason}")]
     BadUrl { url: String, reason: String },
-    #[error("{url}: disallowed by {robots} (pass --ignore-robots to fetch it anyway)")]
+    #[error("{url}: disallowed by {robots}")]
     Robots { url: String, robots: String },
     #[error("{url}: DNS lookup failed: {cause}")]
     Dns { url: String, cause: String },
@@ -137,14 +137,34 @@ pub enum FetchError {
     Timeout { url: String, tries: u32, cause: String },
     #[error("{url}: HTTP {status}{}", if *tries > 1 { format!(" after {tries} tries") } else { String::new() })]
     Status { url: String, status: u16, tries: u32 },
-    #[error("{url}: body over the {limit}-byte limit, cut off after {read} bytes (raise --max-body-size to take it)")]
+    #[error("{url}: body over the {limit}-byte limit, cut off after {read} bytes")]
     TooLarge { url: String, limit: u64, read: u64 },
-    #[error("{url}: the server announces {declared} bytes, over the {limit}-byte limit; not downloaded (raise --max-body-size to take it)")]
+    #[error("{url}: the server announces {declared} bytes, over the {limit}-byte limit; not downloaded")]
     DeclaredTooLarge { url: String, limit: u64, declared: u64 },
     #[error("{url}: more than {MAX_REDIRECTS} redirects (a redirect loop?)")]
     Redirects { url: String },
     #[error("{url}: {cause}")]
     Other { url: String, cause: String },
+}
+
+/// What the user can do about a failed fetch, for the caller to say in its own terms (the CLI
+/// names its flags).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Remedy {
+    /// Fetch it despite robots.txt.
+    IgnoreRobots,
+    /// Allow larger bodies.
+    RaiseBodyLimit,
+}
+
+impl FetchError {
+    pub fn remedy(&self) -> Option<Remedy> {
+        match self {
+            FetchError::Robots { .. } => Some(Remedy::IgnoreRobots),
+            FetchError::TooLarge { .. } | FetchError::DeclaredTooLarge { .. } => Some(Remedy::RaiseBodyLimit),
+            _ => None,
+        }
+    }
 }
 
 fn plural(n: u32, one: &'static str, many: &'static str) -> &'static str {

@@ -142,34 +142,7 @@ pub fn confirms(probe: &[u64], candidate_text: &str) -> bool {
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub struct Simhash(pub u64);
 
-impl std::fmt::Display for Simhash {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{:016x}", self.0)
-    }
-}
-
-impl std::fmt::Debug for Simhash {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{self}")
-    }
-}
-
-impl serde::Serialize for Simhash {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.collect_str(self)
-    }
-}
-
-impl<'de> serde::Deserialize<'de> for Simhash {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Simhash, D::Error> {
-        let s = std::borrow::Cow::<str>::deserialize(d)?;
-        let hex = s.len() == 16 && s.bytes().all(|b| b.is_ascii_hexdigit());
-        hex.then(|| u64::from_str_radix(&s, 16).ok())
-            .flatten()
-            .map(Simhash)
-            .ok_or_else(|| serde::de::Error::custom(format!("{s:?} is not a SimHash (16 hex digits)")))
-    }
-}
+crate::hex16!(Simhash, "a SimHash");
 
 #[cfg(test)]
 mod tests {

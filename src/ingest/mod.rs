@@ -31,7 +31,7 @@ use serde::Serialize;
 use crate::analyze::Analyzer;
 use crate::article::{Article, ArticleId};
 use crate::dedupe::{Probe, Register};
-use crate::fetch::FetchOptions;
+use crate::fetch::{FetchError, FetchOptions, Remedy};
 use crate::index::{IndexError, Store, StoreWriter, Upsert};
 use crate::parse::ParseOptions;
 use crate::pipeline::build_article;
@@ -148,6 +148,20 @@ pub struct Failure {
     pub location: String,
     pub stage: Stage,
     pub message: String,
+    /// What the user can do about it, when there is something.
+    #[serde(skip)]
+    pub remedy: Option<Remedy>,
+}
+
+impl Failure {
+    pub fn new(location: impl Into<String>, stage: Stage, message: impl Into<String>) -> Failure {
+        Failure { location: location.into(), stage, message: message.into(), remedy: None }
+    }
+
+    /// A URL that could not be fetched.
+    fn fetch(location: impl Into<String>, e: &FetchError) -> Failure {
+        Failure { remedy: e.remedy(), ..Failure::new(location, Stage::Fetch, e.to_string()) }
+    }
 }
 
 /// What an ingest run did.
@@ -218,11 +232,7 @@ pub fn ingest(
     let state = std::sync::RwLock::new(FileState::load(store.path()));
     let mut sink = Sink::new(store, writer, opts, &state, progress)?;
     for e in discovery_errors {
-        sink.fail(Failure {
-            location: e.path().display().to_string(),
-            stage: Stage::Read,
-            message: e.to_string(),
-        });
+        sink.fail(Failure::new(e.path().display().to_string(), Stage::Read, e.to_string()));
     }
 
     let corpus = store.doc_freq();
@@ -231,10 +241,8 @@ pub fn ingest(
         // file itself is read by the path it was found as: `key` is lossy for a name that is
         // not UTF-8.
         let key = FileState::key(path);
-        let read_failure = |e: source::SourceError| Failure {
-            location: key.clone(),
-            stage: Stage::Read,
-            message: e.naming(PathBuf::from(&key)).to_string(),
+        let read_failure = |e: source::SourceError| {
+            Failure::new(&key, Stage::Read, e.naming(PathBuf::from(&key)).to_string())
         };
         let meta = std::fs::metadata(path)
             .map_err(|error| read_failure(source::SourceError::Io { path: path.clone(), error }))?;
@@ -248,11 +256,8 @@ pub fn ingest(
         let raw = source::read_file(path, opts.max_file_bytes).map_err(read_failure)?;
         let location = raw.source.location.clone();
         let article = catching(&location, Stage::Parse, || {
-            build_article(raw, &opts.parse, analyzer, &corpus, Utc::now()).map_err(|e| Failure {
-                location: location.clone(),
-                stage: Stage::Parse,
-                message: e.to_string(),
-            })
+            build_article(raw, &opts.parse, analyzer, &corpus, Utc::now())
+                .map_err(|e| Failure::new(&location, Stage::Parse, e.to_string()))
         })?;
         Counters::add(&opts.counters.parsed, 1);
         Ok(Prepared::Article(Box::new(article), key, stamp))
@@ -405,7 +410,7 @@ impl<'s, 'p> Sink<'s, 'p> {
             }
             Err(e) => {
                 let message = format!("{location}: {e}");
-                self.fail(Failure { location, stage: Stage::Index, message });
+                self.fail(Failure::new(location, Stage::Index, message));
                 false
             }
         };
@@ -455,7 +460,7 @@ fn panic_failure(location: &str, stage: Stage, panic: &(dyn std::any::Any + Send
         .or_else(|| panic.downcast_ref::<String>().cloned())
         .unwrap_or_else(|| "a panic".to_string());
     let message = format!("{location}: internal error: {what} (please report this)");
-    Failure { location: location.to_string(), stage, message }
+    Failure::new(location, stage, message)
 }
 
 /// Runs `work` for the source at `location`, a panic in it becoming its failure at `stage`.

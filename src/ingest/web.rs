@@ -122,7 +122,7 @@ pub(super) fn ingest_urls(
     for u in urls {
         match Fetcher::check_url(u) {
             Ok(url) => checked.push((u.clone(), url)),
-            Err(e) => sink.fail(Failure { location: u.clone(), stage: Stage::Fetch, message: e.to_string() }),
+            Err(e) => sink.fail(Failure::fetch(u, &e)),
         }
     }
     let cache = Arc::new(HttpCache::load(sink.store.path()));
@@ -140,7 +140,7 @@ pub(super) fn ingest_urls(
         Err(message) => {
             for (u, _) in checked {
                 let message = format!("{u}: cannot set up the HTTP client: {message}");
-                sink.fail(Failure { location: u, stage: Stage::Fetch, message });
+                sink.fail(Failure::new(u, Stage::Fetch, message));
             }
             return Ok(take(cache));
         }
@@ -283,13 +283,9 @@ fn prepare(
             Doc::Item(item) => Ok(item),
             Doc::ItemPage { body, item } => page(&body, opts).map(|page| merge(page, item, &body.url)),
         };
-        parsed.and_then(|doc| build_from_parsed(doc, &opts.parse, analyzer, corpus, Utc::now())).map_err(
-            |e| Failure {
-                location: location.clone(),
-                stage: Stage::Parse,
-                message: format!("{location}: {}", e.kind),
-            },
-        )
+        parsed
+            .and_then(|doc| build_from_parsed(doc, &opts.parse, analyzer, corpus, Utc::now()))
+            .map_err(|e| parse_failure(&location, e.kind))
     });
     match built {
         Ok(article) => {
@@ -389,11 +385,7 @@ async fn fetch(ctx: &Context, location: &str, url: &Url) -> Fetched {
         .get(location)
         .filter(|c| !ctx.force && c.feed_follow_links.is_none_or(|f| f == ctx.follow_links));
     match ctx.fetcher.get(url, cached.map(|c| &c.validators)).await {
-        Err(e) => Fetched::Failed(Failure {
-            location: location.to_string(),
-            stage: Stage::Fetch,
-            message: e.to_string(),
-        }),
+        Err(e) => Fetched::Failed(Failure::fetch(location, &e)),
         Ok(Outcome::NotModified) => {
             Counters::add(&ctx.counters.fetched, 1);
             Fetched::Unchanged(None)
@@ -438,7 +430,7 @@ async fn fetch_and_classify(
 }
 
 fn parse_failure(location: &str, message: impl std::fmt::Display) -> Failure {
-    Failure { location: location.to_string(), stage: Stage::Parse, message: format!("{location}: {message}") }
+    Failure::new(location, Stage::Parse, format!("{location}: {message}"))
 }
 
 /// One URL the user named: a file, a page or a feed.

@@ -13,8 +13,9 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result};
 use newsdesk::article::ArticleId;
+use newsdesk::fetch::Remedy;
 use newsdesk::index::{Store, Upsert};
-use newsdesk::ingest::{self, Counters, Event};
+use newsdesk::ingest::{self, Counters, Event, Failure};
 
 use crate::cli::args::IngestArgs;
 use crate::cli::output::{emit, finish_output, output_file};
@@ -37,7 +38,7 @@ pub fn run(globals: &Globals, args: IngestArgs) -> Result<ExitCode> {
     let mut report_error = None;
     let report = ingest::ingest(&store, &settings.sources, opts, &analyzer, &mut |event| {
         if let Event::Failed(f) = &event {
-            display.println(&format!("failed [{}]: {}", f.stage, f.message));
+            display.println(&format!("failed [{}]: {}", f.stage, explained(f)));
         }
         if let (Some(file), None) = (&mut report_file, &report_error) {
             if let Err(e) = file.write(&event) {
@@ -62,10 +63,25 @@ pub fn run(globals: &Globals, args: IngestArgs) -> Result<ExitCode> {
         index.display(),
         report.duplicates
     );
+    let code = if report.failed > 0 { ExitCode::from(2) } else { ExitCode::SUCCESS };
     if settings.json {
+        let mut report = report;
+        for f in &mut report.failures {
+            f.message = explained(f);
+        }
         emit(true, &report, |_| Ok(()))?;
     }
-    Ok(if report.failed > 0 { ExitCode::from(2) } else { ExitCode::SUCCESS })
+    Ok(code)
+}
+
+/// The failure's message, with what to do about it in terms of this command's flags.
+fn explained(f: &Failure) -> String {
+    let remedy = match f.remedy {
+        Some(Remedy::IgnoreRobots) => " (pass --ignore-robots to fetch it anyway)",
+        Some(Remedy::RaiseBodyLimit) => " (raise --max-body-size to take it)",
+        None => "",
+    };
+    format!("{}{remedy}", f.message)
 }
 
 fn install_user_dict(index: &Path, dict: &Path) -> Result<()> {
@@ -99,7 +115,7 @@ struct ReportEntry<'a> {
     #[serde(skip_serializing_if = "Option::is_none")]
     stage: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    reason: Option<&'a str>,
+    reason: Option<String>,
 }
 
 impl ReportFile {
@@ -129,7 +145,7 @@ impl ReportFile {
                 change: None,
                 id: None,
                 stage: Some(f.stage.to_string()),
-                reason: Some(&f.message),
+                reason: Some(explained(f)),
             },
         };
         self.out.write_all(if self.first { b"\n  " } else { b",\n  " })?;
