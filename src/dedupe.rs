@@ -6,11 +6,19 @@
 //! within [`simhash::NEAR_BITS`] are duplicates; up to [`simhash::CANDIDATE_BITS`] they are
 //! confirmed by shingle overlap with the candidate's text, fetched only then.
 //!
-//! An article is only a duplicate *of an earlier one*: a candidate published later is skipped,
-//! and so is one that is itself recorded as a duplicate of the article at hand (re-ingesting an
-//! original must not turn it into a copy of its copy). A match within [`simhash::NEAR_BITS`]
-//! wins over farther ones, whose texts would need confirming; among several, the earliest
-//! published (then the closest) wins.
+//! An article is only a duplicate *of an earlier one*, in one total order: earlier publication
+//! first, an undated article after every dated one, and between equal dates the lower id. A
+//! match within [`simhash::NEAR_BITS`] wins over farther ones, whose texts would need
+//! confirming; among several, the earliest (then the closest) wins. A chain of copies points at
+//! its root.
+//!
+//! So each article's original is a function of the set of articles, not of the order they
+//! arrive in: [`Register::decide`] registers an article and revises the later ones it may be
+//! the original of (a copy that came before its original is relinked when the original
+//! arrives), and `reanalyze`, which decides in the total order, never has anything to revise.
+//!
+//! Not here: fingerprints and shingles themselves ([`crate::analyze::simhash`]), rewriting the
+//! relinked articles (the ingest and reanalyze loops).
 
 use std::collections::HashMap;
 
@@ -77,16 +85,62 @@ impl Register {
         }
     }
 
-    /// Decides which earlier article `probe` repeats ([`Register::find`]) and registers it
-    /// with that link: what ingest and reanalyze do for each article in turn.
+    /// Registers `probe` with the earlier article it repeats ([`Register::find`]), and decides
+    /// again for every registered article that `probe` may now be the original of (those within
+    /// reach that come after it, and, in turn, those after each one that changed). Returns the
+    /// original of `probe`, and the other articles whose original changed, with the new one:
+    /// the caller rewrites those.
     pub fn decide(
         &mut self,
         probe: Probe<'_>,
-        text_of: impl FnMut(ArticleId) -> Option<String>,
-    ) -> Option<ArticleId> {
-        let original = self.find(probe, text_of);
+        mut text_of: impl FnMut(ArticleId) -> Option<String>,
+    ) -> (Option<ArticleId>, Vec<(ArticleId, Option<ArticleId>)>) {
+        let known = self.by_id.get(&probe.id).copied();
+        // Articles that named this one as their original may lose it (an update can move it
+        // later); they are decided again too.
+        let mut queue = std::collections::BTreeSet::new();
+        if known.is_some() {
+            for (i, e) in self.entries.iter().enumerate() {
+                if e.duplicate_of == Some(probe.id) {
+                    queue.insert((order(e.published, e.id), i as u32));
+                }
+            }
+        }
+        let (original, reach) = self.find_within(probe, &mut text_of);
         self.insert(probe.id, probe.simhash, probe.published, original);
-        original
+        let own = order(probe.published, probe.id);
+        self.queue_later(own, &reach, &mut queue);
+        let mut revised = Vec::new();
+        while let Some((at, i)) = queue.pop_first() {
+            let (id, published, before) = {
+                let e = &self.entries[i as usize];
+                (e.id, e.published, e.duplicate_of)
+            };
+            let again = Probe { id, simhash: Simhash(self.hashes[i as usize]), published, text: None };
+            let (now, reach) = self.find_within(again, &mut text_of);
+            if now != before {
+                self.entries[i as usize].duplicate_of = now;
+                revised.push((id, now));
+                self.queue_later(at, &reach, &mut queue);
+            }
+        }
+        (original, revised)
+    }
+
+    /// Adds to `queue` the entries of `reach` that come after `after` in the total order.
+    fn queue_later(
+        &self,
+        after: Order,
+        reach: &[(u32, u32)],
+        queue: &mut std::collections::BTreeSet<(Order, u32)>,
+    ) {
+        for &(i, _) in reach {
+            let e = &self.entries[i as usize];
+            let at = order(e.published, e.id);
+            if at > after {
+                queue.insert((at, i));
+            }
+        }
     }
 
     /// The earlier article `probe` repeats, if any. `text_of` fetches a candidate's text when
@@ -96,23 +150,32 @@ impl Register {
         probe: Probe<'_>,
         mut text_of: impl FnMut(ArticleId) -> Option<String>,
     ) -> Option<ArticleId> {
+        self.find_within(probe, &mut text_of).0
+    }
+
+    /// [`Register::find`], and the entries within reach of `probe` (index, distance).
+    fn find_within(
+        &self,
+        probe: Probe<'_>,
+        text_of: &mut impl FnMut(ArticleId) -> Option<String>,
+    ) -> (Option<ArticleId>, Vec<(u32, u32)>) {
         let own = probe.id;
+        let own_order = order(probe.published, own);
         let mut within_reach = Vec::new();
         within(&self.hashes, probe.simhash.0, simhash::CANDIDATE_BITS, &mut within_reach);
         let eligible = |&(i, d): &(u32, u32)| {
             let e = &self.entries[i as usize];
-            let may_be_original = e.id != own
-                && e.duplicate_of != Some(own)
-                && !matches!((e.published, probe.published), (Some(theirs), Some(ours)) if theirs > ours);
+            let may_be_original =
+                e.id != own && e.duplicate_of != Some(own) && order(e.published, e.id) < own_order;
             may_be_original.then_some((e, d))
         };
-        // The earliest (an undated one after every dated one), then the closest.
-        let key = |&(e, d): &(&Entry, u32)| (e.published.is_none(), e.published, d);
+        // The earliest (an undated one after every dated one), then the closest, then the
+        // lower id.
+        let key = |&(e, d): &(&Entry, u32)| (e.published.is_none(), e.published, d, e.id);
         // A near match needs no confirmation, so the best of them decides, and the entries of
         // the farther candidates (hundreds, where an archive holds many copies of a story) are
         // never looked at.
-        let (near, far): (Vec<_>, Vec<_>) =
-            within_reach.into_iter().partition(|&(_, d)| d <= simhash::NEAR_BITS);
+        let (near, far): (Vec<_>, Vec<_>) = within_reach.iter().partition(|&&(_, d)| d <= simhash::NEAR_BITS);
         let original = near.iter().filter_map(eligible).min_by_key(key).or_else(|| {
             // Otherwise the first confirmed candidate decides (its root is the original), so
             // texts are fetched for few of them.
@@ -135,8 +198,16 @@ impl Register {
             })
         });
         // A chain of copies points at its root.
-        original.map(|(e, _)| e.duplicate_of.unwrap_or(e.id))
+        (original.map(|(e, _)| e.duplicate_of.unwrap_or(e.id)), within_reach)
     }
+}
+
+/// Where an article stands in the order of originals: by publication, an undated one after
+/// every dated one, then by id.
+type Order = (bool, i64, ArticleId);
+
+fn order(published: Option<i64>, id: ArticleId) -> Order {
+    (published.is_none(), published.unwrap_or(0), id)
 }
 
 /// Pushes the index and distance of every fingerprint within `max_bits` of `probe` onto `out`.
@@ -213,12 +284,82 @@ mod tests {
     }
 
     #[test]
-    fn among_equal_near_matches_the_first_registered_wins() {
+    fn among_equal_near_matches_the_lower_id_wins_whatever_came_first() {
         let mut r = Register::default();
         r.insert(id("0000000000000002"), Simhash(0b10), Some(100), None);
         r.insert(id("0000000000000001"), Simhash(0b01), Some(100), None);
         let found = r.find(probe_at("0000000000000003", 0, Some(200)), |id| panic!("fetched {id}"));
-        assert_eq!(found, Some(id("0000000000000002")));
+        assert_eq!(found, Some(id("0000000000000001")));
+    }
+
+    /// Regression: a copy that arrived before its original stayed an original for good, so one
+    /// ingest of a mirror folder found fewer copies than `reanalyze`.
+    #[test]
+    fn a_copy_that_arrived_first_is_relinked_when_its_original_arrives() {
+        let mut r = Register::default();
+        let copy = format!("{A}（本文来源：网络转载）");
+        let texts =
+            |i: ArticleId| Some(if i == id("000000000000000b") { copy.clone() } else { A.to_string() });
+        let (original, revised) = r.decide(probe("000000000000000b", &copy, Some(200)), texts);
+        assert_eq!((original, revised), (None, vec![]), "nothing earlier yet");
+        let (original, revised) = r.decide(probe("000000000000000a", A, Some(100)), texts);
+        assert_eq!(original, None);
+        assert_eq!(revised, vec![(id("000000000000000b"), Some(id("000000000000000a")))]);
+    }
+
+    /// Every order of arrival gives each article the original that deciding in publication
+    /// order gives (what `reanalyze` does): clusters of near and far copies, equal dates,
+    /// undated articles, chains.
+    #[test]
+    fn the_originals_do_not_depend_on_the_order_of_arrival() {
+        let mut rng = fastrand::Rng::with_seed(7);
+        // Texts of five stories, each with copies that differ by a few characters.
+        let stories: Vec<String> = (0..5).map(|s| format!("{A}第{s}篇报道，").repeat(2 + s)).collect();
+        let mut articles = Vec::new();
+        for n in 0..40u64 {
+            let story = &stories[rng.usize(..stories.len())];
+            let text = match rng.u8(..3) {
+                0 => story.clone(),
+                1 => format!("{story}（转载）"),
+                _ => story.replacen('，', ",", 2),
+            };
+            let published = match rng.u8(..6) {
+                0 => None,
+                k => Some(i64::from(k) * 100),
+            };
+            articles.push((id(&format!("{:016x}", n * 7919 % 1000 + 1)), text, published));
+        }
+        let text_of = |articles: &[(ArticleId, String, Option<i64>)], i: ArticleId| {
+            articles.iter().find(|a| a.0 == i).map(|a| a.1.clone())
+        };
+        let run = |order: &[usize]| {
+            let mut r = Register::default();
+            let mut originals = std::collections::HashMap::new();
+            for &i in order {
+                let (a, text, published) = &articles[i];
+                let p = Probe {
+                    id: *a,
+                    simhash: Simhash(simhash::simhash(text)),
+                    published: *published,
+                    text: Some(text),
+                };
+                let (original, revised) = r.decide(p, |other| text_of(&articles, other));
+                originals.insert(*a, original);
+                originals.extend(revised);
+            }
+            originals
+        };
+        let mut in_order: Vec<usize> = (0..articles.len()).collect();
+        in_order.sort_by_key(|&i| (articles[i].2.is_none(), articles[i].2, articles[i].0));
+        let expected = run(&in_order);
+        assert!(expected.values().filter(|o| o.is_some()).count() >= 20, "the test has copies to find");
+        for seed in 0..20 {
+            let mut shuffled = in_order.clone();
+            fastrand::Rng::with_seed(seed).shuffle(&mut shuffled);
+            assert_eq!(run(&shuffled), expected, "seed {seed}");
+            shuffled.reverse();
+            assert_eq!(run(&shuffled), expected, "seed {seed}, reversed");
+        }
     }
 
     #[test]

@@ -171,7 +171,8 @@ pub struct IngestReport {
     pub updated: usize,
     pub unchanged: usize,
     pub failed: usize,
-    /// Articles written in this run that repeat an earlier one (`duplicate_of` set).
+    /// Articles written in this run that repeat an earlier one (`duplicate_of` set), copies
+    /// relinked to an original that arrived after them included.
     pub duplicates: usize,
     pub failures: Vec<Failure>,
     #[serde(skip)]
@@ -316,8 +317,10 @@ struct Sink<'s, 'p> {
     commit_interval: Duration,
     writer: StoreWriter<'s>,
     register: Register,
-    /// Texts written since the last commit, which the index cannot return yet.
-    pending: HashMap<ArticleId, String>,
+    /// Articles written since the last commit, which the index cannot return yet.
+    pending: HashMap<ArticleId, Article>,
+    /// Articles written in this run whose latest version repeats an earlier one.
+    duplicates: std::collections::HashSet<ArticleId>,
     since_commit: usize,
     commit_every: usize,
     counters: Arc<Counters>,
@@ -342,6 +345,7 @@ impl<'s, 'p> Sink<'s, 'p> {
             writer,
             register: store.duplicate_register()?,
             pending: HashMap::new(),
+            duplicates: Default::default(),
             since_commit: 0,
             commit_every: opts.commit_every.max(1),
             counters: opts.counters.clone(),
@@ -380,8 +384,11 @@ impl<'s, 'p> Sink<'s, 'p> {
         let published = article.published_at.map(|t| t.timestamp());
         let probe = Probe { id: article.id, simhash: article.simhash, published, text: Some(&article.text) };
         let (pending, store) = (&self.pending, self.store);
-        let original = self.register.decide(probe, |id| match pending.get(&id) {
-            Some(text) => Some(text.clone()),
+        // The texts of candidates: this article's own (it may be the original of a copy being
+        // decided again), those written in this batch, then the committed ones.
+        let (original, relinked) = self.register.decide(probe, |id| match pending.get(&id) {
+            _ if id == article.id => Some(article.text.clone()),
+            Some(a) => Some(a.text.clone()),
             None => store.get(id).ok().flatten().map(|a| a.text),
         });
         article.duplicate_of = original;
@@ -402,9 +409,7 @@ impl<'s, 'p> Sink<'s, 'p> {
                     self.pending_files.push((key, state::Entry { stamp, id: article.id }));
                 }
                 if outcome != Upsert::Unchanged {
-                    self.since_commit += 1;
-                    self.report.duplicates += usize::from(article.duplicate_of.is_some());
-                    self.pending.insert(article.id, article.text);
+                    self.written(article);
                 }
                 true
             }
@@ -414,11 +419,45 @@ impl<'s, 'p> Sink<'s, 'p> {
                 false
             }
         };
+        for (id, original) in relinked {
+            self.relink(id, original);
+        }
         let overdue = self.since_commit > 0 && self.last_commit.elapsed() >= self.commit_interval;
         if self.since_commit >= self.commit_every || overdue {
             self.commit()?;
         }
         Ok(stored)
+    }
+
+    /// Counts a written article and keeps it for the rest of the batch.
+    fn written(&mut self, article: Article) {
+        self.since_commit += 1;
+        match article.duplicate_of {
+            Some(_) => self.duplicates.insert(article.id),
+            None => self.duplicates.remove(&article.id),
+        };
+        self.pending.insert(article.id, article);
+    }
+
+    /// Rewrites a stored (or already written) article with the original the register now gives
+    /// it: its original arrived after it.
+    fn relink(&mut self, id: ArticleId, original: Option<ArticleId>) {
+        let article = match self.pending.remove(&id) {
+            Some(a) => Some(a),
+            None => self.store.get(id).unwrap_or_else(|e| {
+                tracing::warn!(error = %e, %id, "cannot read an article to relink it to its original");
+                None
+            }),
+        };
+        let Some(mut article) = article else { return };
+        article.duplicate_of = original;
+        match self.writer.upsert(&article) {
+            Ok(_) => {
+                tracing::debug!(%id, duplicate_of = ?original, "relinked");
+                self.written(article);
+            }
+            Err(e) => tracing::warn!(error = %e, %id, "cannot relink an article to its original"),
+        }
     }
 
     fn commit(&mut self) -> Result<(), IndexError> {
@@ -442,6 +481,7 @@ impl<'s, 'p> Sink<'s, 'p> {
 
     fn finish(mut self) -> Result<IngestReport, IndexError> {
         self.commit()?;
+        self.report.duplicates = self.duplicates.len();
         Ok(self.report)
     }
 }
@@ -558,14 +598,15 @@ pub fn reanalyze(store: &Store, analyzer: &Analyzer) -> Result<ReanalyzeReport, 
     let corpus = store.doc_freq();
     let mut prints = Vec::new();
     store.for_each_fingerprint(|f| prints.push(f))?;
-    // Among equal dates the article not yet marked as a copy is taken for the original (the
-    // decision made at ingest stands), then the lower id.
-    prints.sort_by_key(|f| (f.published.is_none(), f.published, f.duplicate_of.is_some(), f.id));
+    // In the register's own order (publication, then id), nothing decided is ever revised.
+    prints.sort_by_key(|f| (f.published.is_none(), f.published, f.id));
     let mut register = Register::default();
     let mut originals: HashMap<ArticleId, ArticleId> = HashMap::new();
     for f in &prints {
         let probe = Probe { id: f.id, simhash: f.simhash, published: f.published, text: None };
-        if let Some(original) = register.decide(probe, |id| store.get(id).ok().flatten().map(|a| a.text)) {
+        let (original, revised) = register.decide(probe, |id| store.get(id).ok().flatten().map(|a| a.text));
+        debug_assert!(revised.is_empty(), "decided in order");
+        if let Some(original) = original {
             originals.insert(f.id, original);
         }
     }
