@@ -2,6 +2,9 @@
 //! `show` and `export` print. Its JSON form is documented in `schema/article.schema.json`.
 //!
 //! The record is plain data. Nothing here reads files or talks to the index.
+//!
+//! Not here: building a record from a source ([`crate::pipeline`]), storing it
+//! ([`crate::index`]).
 
 use chrono::{DateTime, SecondsFormat, Utc};
 use serde::ser::SerializeStruct;

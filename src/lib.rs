@@ -12,6 +12,8 @@
 //!
 //! [`ingest`] drives a batch through the stages; [`segment`] is the Chinese/English word
 //! segmentation shared by the index and the query parser. See `ARCHITECTURE.md` for the map.
+//!
+//! Not here: the command line (the `newsdesk` binary's `cli/`).
 
 /// `Display`, `Debug`, `FromStr` and serde for a newtype over `u64` that leaves the program as
 /// 16 lower-case hex digits (ids, fingerprints): a number inside, hex only at the edges.

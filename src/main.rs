@@ -1,5 +1,7 @@
 //! The `newsdesk` command: parse the arguments, set up logging, run, map the outcome to an
 //! exit code (0 ok, 1 nothing found, 2 error). Everything else is in `cli/`.
+//!
+//! Not here: anything a command does (`cli/`).
 
 mod cli;
 

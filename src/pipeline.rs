@@ -9,6 +9,9 @@
 //! and fingerprint. Only `duplicate_of` is left for the caller, which knows the other articles.
 //!
 //! No I/O happens here; the caller reads the file and stores the result.
+//!
+//! Not here: I/O: the caller reads the source and stores the result; duplicate decisions
+//! (`dedupe`).
 
 use chrono::{DateTime, Utc};
 

@@ -14,6 +14,9 @@
 //! Everything here is a pure function of the text (and, for IDF, of the corpus statistics
 //! passed in). Deciding *which* earlier article a near-copy duplicates needs the index, and
 //! happens in [`crate::ingest`].
+//!
+//! Not here: which earlier article a copy repeats ([`crate::dedupe`]), storing the results (the
+//! index).
 
 pub mod simhash;
 pub mod topics;

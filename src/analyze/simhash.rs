@@ -6,6 +6,9 @@
 //! with xxh3. Two texts whose fingerprints differ in at most [`NEAR_BITS`] bits are near
 //! duplicates; up to [`CANDIDATE_BITS`], they are candidates whose shingle sets must overlap
 //! by [`MIN_CONTAINMENT`] (short mirror items, where one added source line moves many bits).
+//!
+//! Not here: the register of fingerprints and the decision which article is an original
+//! ([`crate::dedupe`]).
 
 use xxhash_rust::xxh3::xxh3_64;
 
@@ -137,7 +140,6 @@ pub fn confirms(probe: &[u64], candidate_text: &str) -> bool {
     containment(probe, &shingles(candidate_text)) >= MIN_CONTAINMENT
 }
 
-/// The fingerprint as stored: 16 lower-case hex digits.
 /// A 64-bit SimHash: a number inside the program, 16 lower-case hex digits in JSON.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub struct Simhash(pub u64);

@@ -5,6 +5,9 @@
 //! the files that commit made durable, never before: after a crash the state never vouches for
 //! an article the index does not have. `remove` and `prune` drop the entries of the articles
 //! they delete for the same reason.
+//!
+//! Not here: HTTP validators of URLs (`fetch`, the HTTP cache), the articles themselves (the
+//! index).
 
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};

@@ -19,6 +19,9 @@
 //! A feed's cache entry is recorded only when every item of it went in, so a feed with a
 //! failed item is fetched in full again next time; it also remembers whether the feed was read
 //! with `--follow-links`, and is not used when the mode changed.
+//!
+//! Not here: HTTP itself ([`crate::fetch`]), what a body is ([`crate::web`]), duplicate
+//! decisions and commits (the sink in `ingest`).
 
 use std::collections::HashMap;
 use std::panic::AssertUnwindSafe;

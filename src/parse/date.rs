@@ -4,6 +4,9 @@
 //! `YYYY-MM-DD HH:MM[:SS]` (also with `/` or `T`), a bare `YYYY-MM-DD`, and Chinese forms
 //! (`2021年8月20日 15:20`, `2021年8月20日`). A date without a zone is read in the caller's default
 //! zone (UTC+08:00 unless the user says otherwise); a bare day means its midnight.
+//!
+//! Not here: which front-matter key holds the date (`parse`), dates from web-page metadata
+//! (`web::page`).
 
 use chrono::{DateTime, FixedOffset, NaiveDate, NaiveDateTime, TimeZone, Utc};
 
