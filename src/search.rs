@@ -108,15 +108,13 @@ pub fn search(store: &Store, req: &SearchRequest) -> Result<SearchResults, Searc
                 // out of tantivy's snippet generator (see `segment::share_word_spans`).
                 let inside =
                     |r: &&std::ops::Range<usize>| r.start < r.end && fragment.get(r.start..r.end).is_some();
-                let mut ranges: Vec<[usize; 2]> = hit
+                let ranges: Vec<[usize; 2]> = hit
                     .highlighted
                     .iter()
                     .filter(inside)
                     .map(|r| [to_chars(r.start), to_chars(r.end)])
                     .collect();
-                ranges.sort_unstable();
-                ranges.dedup();
-                (fragment, ranges)
+                (fragment, merged(ranges))
             };
             Hit {
                 source: a.source_name(),
@@ -134,6 +132,20 @@ pub fn search(store: &Store, req: &SearchRequest) -> Result<SearchResults, Searc
         .collect();
     let took_ms = started.elapsed().as_millis() as u64;
     Ok(SearchResults { query: req.query.clone(), total: page.total, took_ms, hits })
+}
+
+/// `ranges` sorted, with the ones that overlap made one (and repeats dropped): matches of Han pairs
+/// overlap (`粗钢`, `钢产` in `粗钢产`), and a printer walks the ranges in order.
+fn merged(mut ranges: Vec<[usize; 2]>) -> Vec<[usize; 2]> {
+    ranges.sort_unstable();
+    let mut out: Vec<[usize; 2]> = Vec::with_capacity(ranges.len());
+    for [from, to] in ranges {
+        match out.last_mut() {
+            Some(last) if from < last[1] => last[1] = last[1].max(to),
+            _ => out.push([from, to]),
+        }
+    }
+    out
 }
 
 /// The first `max_bytes` of `text` (whole characters).

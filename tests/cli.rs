@@ -752,3 +752,36 @@ fn a_file_whose_name_is_not_utf8_is_ingested() {
         .success()
         .stderr(contains("ingested 1 new, 0 updated, 0 unchanged, 0 failed"));
 }
+
+/// Regression: 「粗钢」 (crude steel) found nothing in an article saying 「全球粗钢产量」, which
+/// jieba cuts `粗 / 钢产量`, so neither `粗钢` nor `钢` was indexed. Han characters are now
+/// findable bare and as a phrase, with the match highlighted, and an article holding the
+/// dictionary word ranks before one that holds its characters only across the cut.
+#[test]
+fn han_characters_across_the_dictionarys_cut_are_found_and_rank_after_the_word() {
+    let dir = TempDir::new().unwrap();
+    let (articles, index) = (dir.path().join("a"), dir.path().join("idx"));
+    std::fs::create_dir_all(&articles).unwrap();
+    std::fs::write(
+        articles.join("steel.md"),
+        "---\ntitle: 十月钢铁数据\ndate: 2021-11-20\n---\n据统计，10月全球粗钢产量1.457亿吨，同比下降。\n",
+    )
+    .unwrap();
+    std::fs::write(
+        articles.join("word.md"),
+        "---\ntitle: 钢厂减产\ndate: 2021-11-21\n---\n多家钢厂表示，粗钢 的限产将延续到年底。\n",
+    )
+    .unwrap();
+    nd(&index).arg("ingest").arg(&articles).assert().success();
+    for query in ["粗钢", "\"粗钢\"", "钢产", "粗钢产量", "\"全球粗钢\""] {
+        let v = json_of(nd(&index).args(["search", query, "--json"]));
+        assert!(hit_titles(&v).contains(&"十月钢铁数据".to_string()), "{query}: {v}");
+    }
+    let v = json_of(nd(&index).args(["search", "粗钢", "--json"]));
+    assert_eq!(hit_titles(&v), ["钢厂减产", "十月钢铁数据"], "the dictionary word first: {v}");
+    let steel = &v["hits"][1];
+    let snippet: Vec<char> = steel["snippet"].as_str().unwrap().chars().collect();
+    let [from, to] = [0, 1].map(|i| steel["highlights"][0][i].as_u64().unwrap() as usize);
+    assert_eq!(snippet[from..to].iter().collect::<String>(), "粗钢", "{steel}");
+    nd(&index).args(["search", "粗钢产量"]).assert().success().stdout(contains("粗钢产量"));
+}

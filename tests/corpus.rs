@@ -140,3 +140,49 @@ fn every_corpus_file_gets_the_same_terms_from_the_fast_paths_as_from_the_referen
         }
     }
 }
+
+/// Any run of Han characters of an article finds it, whatever jieba made of its context: 1,000
+/// random runs of one to four characters from the corpus's texts, each searched bare, must
+/// find the article it came from. (Regression: `粗钢` in 「全球粗钢产量」 found nothing.)
+#[test]
+fn every_run_of_han_characters_finds_its_article() {
+    use newsdesk::index::Store;
+    use newsdesk::ingest::{self, IngestOptions};
+    use newsdesk::search::{search, SearchRequest};
+
+    let Some(dir) = corpus() else { return };
+    let tmp = tempfile::TempDir::new().unwrap();
+    let store = Store::open_or_create(&tmp.path().join("idx")).unwrap();
+    let report =
+        ingest::ingest_paths(&store, &[dir], &IngestOptions::default(), &Analyzer::default(), &mut |_| {})
+            .unwrap();
+    assert_eq!(report.failed, 0);
+    let mut articles = Vec::new();
+    store
+        .for_each_article(|a| -> Result<(), newsdesk::index::IndexError> {
+            articles.push(a);
+            Ok(())
+        })
+        .unwrap();
+    let mut rng = fastrand::Rng::with_seed(2021);
+    let (mut tried, mut missed) = (0, Vec::new());
+    while tried < 1000 {
+        let a = &articles[rng.usize(..articles.len())];
+        let chars: Vec<char> = a.text.chars().collect();
+        let len = rng.usize(1..=4);
+        if chars.len() < len {
+            continue;
+        }
+        let at = rng.usize(..=chars.len() - len);
+        let run: String = chars[at..at + len].iter().collect();
+        if !run.chars().all(newsdesk::segment::is_han) {
+            continue;
+        }
+        tried += 1;
+        let request = SearchRequest { query: format!("{run} id:{}", a.id), ..SearchRequest::default() };
+        if search(&store, &request).unwrap().total != 1 {
+            missed.push(run);
+        }
+    }
+    assert!(missed.is_empty(), "{} of {tried} runs did not find their article: {missed:?}", missed.len());
+}

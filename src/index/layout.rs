@@ -12,7 +12,7 @@ use super::lock::LOCK_FILE;
 use super::{io_error, IndexError};
 
 /// Version of the index layout (fields, tokenizers). Bump it when old indexes cannot be read.
-pub const LAYOUT_VERSION: u32 = 2;
+pub const LAYOUT_VERSION: u32 = 3;
 
 pub(crate) const META_FILE: &str = "newsdesk.json";
 

@@ -3,8 +3,10 @@
 //! over this schema (see [`crate::search`] for the language as users see it).
 //!
 //! Query text is cut with the *query* tokenizer (whole words only), while the index holds
-//! words and the words inside them, so `支付` finds `支付宝`. Titles weigh [`TITLE_BOOST`]
-//! times the body.
+//! words and the words inside them, so `支付` finds `支付宝`. Every query word is also looked
+//! up as Han characters (`title_han`, `text_han`: pairs of characters, a phrase of them for a
+//! longer run), which finds a word that jieba cut differently in the article; such matches
+//! weigh [`HAN_WEIGHT`] of a word match. Titles weigh [`TITLE_BOOST`] times the body.
 //!
 //! Not here: the request and result types and what a hit shows (`crate::search`).
 
@@ -29,6 +31,11 @@ use crate::segment::Mode;
 /// How much more a title match counts than a body match.
 pub const TITLE_BOOST: f32 = 3.0;
 
+/// How much a match of Han characters counts against a match of the same text as dictionary
+/// words: less, so that articles holding the word rank before those that only hold its
+/// characters across jieba's cut.
+pub const HAN_WEIGHT: f32 = 0.25;
+
 /// A page of hits, and how many match in all.
 #[derive(Debug)]
 pub struct Page {
@@ -51,7 +58,9 @@ pub struct PageHit {
 
 impl Store {
     /// Parses `query` in the query language. `*` (or an empty query) matches everything.
-    fn parse_query(&self, query: &str) -> Result<Box<dyn Query>, SearchError> {
+    /// `han`: also look the words up as Han characters (see the module doc); without, the
+    /// query is the words alone, which tells a match of the words from one of characters only.
+    fn parse_query(&self, query: &str, han: bool) -> Result<Box<dyn Query>, SearchError> {
         let query = query.trim();
         if query.is_empty() || query == "*" {
             return Ok(Box::new(AllQuery));
@@ -59,9 +68,12 @@ impl Store {
         let f = self.fields;
         let tokenizers = TokenizerManager::default();
         schema::register_tokenizers(&tokenizers, Mode::Query);
-        let mut parser = QueryParser::new(self.index.schema(), vec![f.title, f.text], tokenizers);
+        let fields = if han { vec![f.title, f.text, f.title_han, f.text_han] } else { vec![f.title, f.text] };
+        let mut parser = QueryParser::new(self.index.schema(), fields, tokenizers);
         parser.set_conjunction_by_default();
         parser.set_field_boost(f.title, TITLE_BOOST);
+        parser.set_field_boost(f.title_han, TITLE_BOOST * HAN_WEIGHT);
+        parser.set_field_boost(f.text_han, HAN_WEIGHT);
         parser
             .parse_query(query)
             .map_err(|e| SearchError::BadQuery { query: query.to_string(), message: e.to_string() })
@@ -70,7 +82,8 @@ impl Store {
     /// The request's query narrowed by its filters.
     fn filtered_query(&self, req: &SearchRequest) -> Result<Box<dyn Query>, SearchError> {
         let f = self.fields;
-        let mut clauses: Vec<(Occur, Box<dyn Query>)> = vec![(Occur::Must, self.parse_query(&req.query)?)];
+        let mut clauses: Vec<(Occur, Box<dyn Query>)> =
+            vec![(Occur::Must, self.parse_query(&req.query, true)?)];
         let keyword = |field, value: &str| -> Box<dyn Query> {
             Box::new(TermQuery::new(
                 Term::from_field_text(field, &value.trim().to_lowercase()),
@@ -132,13 +145,34 @@ impl Store {
                 (docs.into_iter().map(|(_, a)| (None, a)).collect(), total)
             }
         };
-        let mut snippets =
-            SnippetGenerator::create(&searcher, &*query, self.fields.text).map_err(|e| self.err(e))?;
-        snippets.set_max_num_chars(snippet_bytes);
+        // Snippets show the words matched; an article that holds a query word only across
+        // jieba's cut (matched by its Han characters alone) shows those characters instead.
+        let snippets_of = |field| -> Result<SnippetGenerator, SearchError> {
+            let mut g = SnippetGenerator::create(&searcher, &*query, field).map_err(|e| self.err(e))?;
+            g.set_max_num_chars(snippet_bytes);
+            Ok(g)
+        };
+        let words = snippets_of(self.fields.text)?;
+        let mut han: Option<SnippetGenerator> = None;
+        let words_only = self
+            .parse_query(&req.query, false)?
+            .weight(EnableScoring::disabled_from_searcher(&searcher))
+            .map_err(|e| self.err(e))?;
         let mut hits = Vec::with_capacity(ranked.len());
         for (score, addr) in ranked {
             let article = self.article_at(&searcher, addr)?;
-            let snippet = snippets.snippet(&article.text);
+            let segment = searcher.segment_reader(addr.segment_ord);
+            let mut matched = words_only.scorer(segment, 1.0).map_err(|e| self.err(e))?;
+            // A scorer starts on its first document and only moves forward.
+            let by_words = matched.doc() <= addr.doc_id && matched.seek(addr.doc_id) == addr.doc_id;
+            let snippet = if by_words {
+                words.snippet(&article.text)
+            } else {
+                if han.is_none() {
+                    han = Some(snippets_of(self.fields.text_han)?);
+                }
+                han.as_ref().expect("made above").snippet(&article.text)
+            };
             hits.push(PageHit {
                 score,
                 fragment: snippet.fragment().to_string(),

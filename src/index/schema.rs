@@ -5,6 +5,7 @@
 //! | `id`        | one raw term (16 hex digits)                 | stored, fast |
 //! | `title`     | jieba words + inner words, positions         |             |
 //! | `text`      | jieba words + inner words, positions         |             |
+//! | `title_han`, `text_han` | Han characters and pairs, positions | (see [`crate::segment`]'s `han`) |
 //! | `author`    | one lower-cased term                         |             |
 //! | `source`    | one lower-cased term (author, else host)     | fast (raw)  |
 //! | `category`  | one lower-cased term per category            | fast (raw)  |
@@ -40,6 +41,8 @@ pub mod name {
     pub const ID: &str = "id";
     pub const TITLE: &str = "title";
     pub const TEXT: &str = "text";
+    pub const TITLE_HAN: &str = "title_han";
+    pub const TEXT_HAN: &str = "text_han";
     pub const AUTHOR: &str = "author";
     pub const SOURCE: &str = "source";
     pub const CATEGORY: &str = "category";
@@ -58,6 +61,7 @@ pub mod name {
 
 /// Tokenizer names as registered with tantivy.
 pub const TEXT_TOKENIZER: &str = "newsdesk_zh";
+pub const HAN_TOKENIZER: &str = "newsdesk_han";
 pub const KEYWORD_TOKENIZER: &str = "newsdesk_keyword";
 pub const ENTITY_TOKENIZER: &str = "newsdesk_entity";
 
@@ -67,6 +71,8 @@ pub(crate) struct Fields {
     pub id: Field,
     pub title: Field,
     pub text: Field,
+    pub title_han: Field,
+    pub text_han: Field,
     pub author: Field,
     pub source: Field,
     pub category: Field,
@@ -85,11 +91,14 @@ pub(crate) struct Fields {
 
 pub(crate) fn schema() -> Schema {
     let mut b = Schema::builder();
-    let words = TextOptions::default().set_indexing_options(
-        TextFieldIndexing::default()
-            .set_tokenizer(TEXT_TOKENIZER)
-            .set_index_option(IndexRecordOption::WithFreqsAndPositions),
-    );
+    let positions = |tokenizer| {
+        TextOptions::default().set_indexing_options(
+            TextFieldIndexing::default()
+                .set_tokenizer(tokenizer)
+                .set_index_option(IndexRecordOption::WithFreqsAndPositions),
+        )
+    };
+    let words = positions(TEXT_TOKENIZER);
     let keyword_with = |tokenizer| {
         TextOptions::default().set_indexing_options(
             TextFieldIndexing::default().set_tokenizer(tokenizer).set_index_option(IndexRecordOption::Basic),
@@ -99,6 +108,8 @@ pub(crate) fn schema() -> Schema {
     b.add_text_field(name::ID, STRING | STORED | FAST);
     b.add_text_field(name::TITLE, words.clone());
     b.add_text_field(name::TEXT, words);
+    b.add_text_field(name::TITLE_HAN, positions(HAN_TOKENIZER));
+    b.add_text_field(name::TEXT_HAN, positions(HAN_TOKENIZER));
     b.add_text_field(name::AUTHOR, keyword());
     b.add_text_field(name::SOURCE, keyword().set_fast("raw"));
     b.add_text_field(name::CATEGORY, keyword().set_fast("raw"));
@@ -126,6 +137,8 @@ impl Fields {
             id: f(name::ID),
             title: f(name::TITLE),
             text: f(name::TEXT),
+            title_han: f(name::TITLE_HAN),
+            text_han: f(name::TEXT_HAN),
             author: f(name::AUTHOR),
             source: f(name::SOURCE),
             category: f(name::CATEGORY),
@@ -148,6 +161,7 @@ impl Fields {
 /// inside them) or for querying (words only), keywords and entities alike in both.
 pub(crate) fn register_tokenizers(tokenizers: &TokenizerManager, mode: Mode) {
     tokenizers.register(TEXT_TOKENIZER, segment::analyzer(mode));
+    tokenizers.register(HAN_TOKENIZER, segment::han_analyzer(mode));
     tokenizers.register(KEYWORD_TOKENIZER, keyword_analyzer());
     tokenizers.register(ENTITY_TOKENIZER, entity_analyzer());
 }

@@ -86,6 +86,8 @@ impl StoreWriter<'_> {
         doc.add_text(f.id, a.id.to_string());
         doc.add_text(f.title, &a.title);
         doc.add_text(f.text, &a.text);
+        doc.add_text(f.title_han, &a.title);
+        doc.add_text(f.text_han, &a.text);
         if let Some(author) = &a.author {
             doc.add_text(f.author, author);
         }

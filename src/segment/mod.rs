@@ -33,8 +33,10 @@ use tantivy::tokenizer::{
 };
 
 pub mod dictionary;
+mod han;
 
 use dictionary::Lexicon;
+pub use han::HanTokenizer;
 
 /// The dictionary: jieba's, plus the user dictionary if one was installed before first use.
 static LEXICON: OnceLock<Lexicon> = OnceLock::new();
@@ -460,6 +462,11 @@ impl TokenStream for PieceStream<'_> {
     fn token_mut(&mut self) -> &mut Token {
         &mut self.tokens[self.next - 1]
     }
+}
+
+/// The analyzer of the character-level fields: Han characters and pairs ([`han`]).
+pub fn han_analyzer(mode: Mode) -> TextAnalyzer {
+    TextAnalyzer::builder(HanTokenizer::new(mode)).build()
 }
 
 /// The full analyzer for article text: segmentation, then lower-casing and English stemming
