@@ -88,21 +88,30 @@ impl Article {
     /// A digest of everything the source determines (all but `ingested_at`), used to tell an
     /// unchanged article from an updated one on re-ingest.
     pub fn fingerprint(&self) -> String {
-        let mut hasher = HashWriter(Sha256::new());
+        use std::io::Write;
+        // Buffered: the serializer writes a few bytes at a time.
+        let mut hasher = std::io::BufWriter::with_capacity(8192, HashWriter(Sha256::new()));
         serde_json::to_writer(&mut hasher, &WithoutIngestTime(self)).expect("an article always serializes");
+        hasher.flush().expect("hashing cannot fail");
+        let hasher = hasher.into_inner().unwrap_or_else(|_| unreachable!("flushed above"));
         hex(&hasher.0.finalize())
+    }
+
+    /// The record as stored: its JSON.
+    pub fn record_json(&self) -> String {
+        serde_json::to_string(self).expect("an article always serializes")
     }
 
     /// The record as stored (JSON) and its [`Article::fingerprint`]: the SHA-256 of the same
     /// JSON without its `ingested_at` member.
     pub fn record_and_fingerprint(&self) -> (String, String) {
-        (serde_json::to_string(self).expect("an article always serializes"), self.fingerprint())
+        (self.record_json(), self.fingerprint())
     }
 
     /// Writes the record: every field in the schema's order, `ingested_at` left out for the
     /// fingerprint. The JSON schema (`schema/article.schema.json`) describes what this writes.
     fn write_record<S: Serializer>(&self, s: S, with_ingest_time: bool) -> Result<S::Ok, S::Error> {
-        let mut r = s.serialize_struct("Article", 23)?;
+        let mut r = s.serialize_struct("Article", if with_ingest_time { 22 } else { 21 })?;
         r.serialize_field("schema", &self.schema)?;
         r.serialize_field("id", &self.id)?;
         r.serialize_field("title", &self.title)?;
@@ -201,7 +210,7 @@ impl ArticleId {
 
 crate::hex16!(ArticleId, "an article id");
 
-/// A string that is not the 16 lower-case hex digits of a newsdesk id or fingerprint.
+/// A string that is not the 16 lower-case hex digits of a newsdesk id or SimHash.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{value:?} is not {what} (16 hex digits)")]
 pub struct BadHex {

@@ -87,59 +87,81 @@ impl Register {
 
     /// Registers `probe` with the earlier article it repeats ([`Register::find`]), and decides
     /// again for every registered article that `probe` may now be the original of (those within
-    /// reach that come after it, and, in turn, those after each one that changed). Returns the
-    /// original of `probe`, and the other articles whose original changed, with the new one:
-    /// the caller rewrites those.
+    /// reach that come after it, and, in turn, those after each one that changed), or, when
+    /// `probe` is an update that moved it, may no longer be. Returns the original of `probe`,
+    /// and the other articles whose original changed, with the new one: the caller rewrites
+    /// those.
     pub fn decide(
         &mut self,
         probe: Probe<'_>,
         mut text_of: impl FnMut(ArticleId) -> Option<String>,
     ) -> (Option<ArticleId>, Vec<(ArticleId, Option<ArticleId>)>) {
-        let known = self.by_id.get(&probe.id).copied();
-        // Articles that named this one as their original may lose it (an update can move it
-        // later); they are decided again too.
-        let mut queue = std::collections::BTreeSet::new();
-        if known.is_some() {
-            for (i, e) in self.entries.iter().enumerate() {
-                if e.duplicate_of == Some(probe.id) {
-                    queue.insert((order(e.published, e.id), i as u32));
-                }
-            }
-        }
+        let previous = self.by_id.get(&probe.id).map(|&i| {
+            let e = &self.entries[i as usize];
+            (i, self.hashes[i as usize], e.published, e.duplicate_of)
+        });
+        let own = order(probe.published, probe.id);
         let (original, reach) = self.find_within(probe, &mut text_of);
         self.insert(probe.id, probe.simhash, probe.published, original);
-        let own = order(probe.published, probe.id);
-        self.queue_later(own, &reach, &mut queue);
+        let mut queue = Queue::default();
+        match previous {
+            // The same fingerprint and date decided the same way: nothing changed for the others
+            // (a re-ingest of an unchanged or `--force`d article).
+            Some((_, h, p, d)) if h == probe.simhash.0 && p == probe.published && d == original => {
+                return (original, Vec::new())
+            }
+            Some((at, h, p, _)) => {
+                // Where the article was, it may have been the original (or a candidate) of
+                // others: those are decided again, whatever they hold now.
+                let mut old_reach = Vec::new();
+                within(&self.hashes, h, simhash::CANDIDATE_BITS, &mut old_reach);
+                let before = order(p, probe.id);
+                for (i, _) in old_reach.into_iter().filter(|&(i, _)| i != at) {
+                    self.queue_after(before, i, None, &mut queue);
+                }
+                for (i, e) in self.entries.iter().enumerate() {
+                    if e.duplicate_of == Some(probe.id) {
+                        queue.push((order(e.published, e.id), i as u32), None);
+                    }
+                }
+            }
+            None => {}
+        }
+        let root = original.unwrap_or(probe.id);
+        for &(i, _) in &reach {
+            self.queue_after(own, i, Some(root), &mut queue);
+        }
         let mut revised = Vec::new();
-        while let Some((at, i)) = queue.pop_first() {
+        while let Some(((at, i), unless_root)) = queue.0.pop_first() {
             let (id, published, before) = {
                 let e = &self.entries[i as usize];
                 (e.id, e.published, e.duplicate_of)
             };
+            // Only one of its candidates changed, and it leads to the root this one already
+            // has: whichever of them is the best, the answer is that root.
+            if unless_root.is_some() && before == unless_root {
+                continue;
+            }
             let again = Probe { id, simhash: Simhash(self.hashes[i as usize]), published, text: None };
             let (now, reach) = self.find_within(again, &mut text_of);
             if now != before {
                 self.entries[i as usize].duplicate_of = now;
                 revised.push((id, now));
-                self.queue_later(at, &reach, &mut queue);
+                let root = now.unwrap_or(id);
+                for &(later, _) in &reach {
+                    self.queue_after(at, later, Some(root), &mut queue);
+                }
             }
         }
         (original, revised)
     }
 
-    /// Adds to `queue` the entries of `reach` that come after `after` in the total order.
-    fn queue_later(
-        &self,
-        after: Order,
-        reach: &[(u32, u32)],
-        queue: &mut std::collections::BTreeSet<(Order, u32)>,
-    ) {
-        for &(i, _) in reach {
-            let e = &self.entries[i as usize];
-            let at = order(e.published, e.id);
-            if at > after {
-                queue.insert((at, i));
-            }
+    /// Queues entry `i` if it comes after `after` in the total order.
+    fn queue_after(&self, after: Order, i: u32, unless_root: Option<ArticleId>, queue: &mut Queue) {
+        let e = &self.entries[i as usize];
+        let at = order(e.published, e.id);
+        if at > after {
+            queue.push((at, i), unless_root);
         }
     }
 
@@ -199,6 +221,25 @@ impl Register {
         });
         // A chain of copies points at its root.
         (original.map(|(e, _)| e.duplicate_of.unwrap_or(e.id)), within_reach)
+    }
+}
+
+/// Entries to decide again, in the total order, each with the root that makes deciding
+/// needless when it is the one the entry already has (known when a single candidate of the
+/// entry changed; `None` when it must be decided in any case).
+#[derive(Default)]
+struct Queue(std::collections::BTreeMap<(Order, u32), Option<ArticleId>>);
+
+impl Queue {
+    fn push(&mut self, key: (Order, u32), unless_root: Option<ArticleId>) {
+        self.0
+            .entry(key)
+            .and_modify(|known| {
+                if *known != unless_root {
+                    *known = None;
+                }
+            })
+            .or_insert(unless_root);
     }
 }
 
@@ -359,6 +400,83 @@ mod tests {
             assert_eq!(run(&shuffled), expected, "seed {seed}");
             shuffled.reverse();
             assert_eq!(run(&shuffled), expected, "seed {seed}, reversed");
+        }
+    }
+
+    /// Regression (found in review): a copy in the middle updated away from its story left the
+    /// copy that had matched it on the old root, which it can no longer reach.
+    #[test]
+    fn an_updated_copy_releases_the_copies_that_matched_it() {
+        let mut r = Register::default();
+        let text = |_| Some(A.to_string());
+        let at = |hex: &str, hash: u64, published: i64| Probe {
+            id: id(hex),
+            simhash: Simhash(hash),
+            published: Some(published),
+            text: Some(A),
+        };
+        let (p, y) = (0x3FF, 0x3FF | 0x7000); // P 10 bits from R; Y 3 from P, 13 from R
+        assert_eq!(r.decide(at("000000000000000a", 0, 100), text).0, None);
+        assert_eq!(r.decide(at("000000000000000b", p, 200), text).0, Some(id("000000000000000a")));
+        assert_eq!(r.decide(at("000000000000000c", y, 300), text).0, Some(id("000000000000000a")));
+        let (original, revised) = r.decide(at("000000000000000b", u64::MAX, 200), text);
+        assert_eq!(original, None);
+        assert_eq!(revised, vec![(id("000000000000000c"), None)]);
+    }
+
+    /// The same holds when articles change after they went in (a re-ingest of an edited
+    /// file): an original moved later or rewritten, a copy in the middle of a chain updated.
+    /// Regression: updating a copy left the articles that had matched it on their old root.
+    #[test]
+    fn the_originals_follow_updates_whatever_the_order() {
+        let story = format!("{A}第一篇报道，").repeat(3);
+        let other = format!("{A}另一篇完全不同的新闻，").repeat(4);
+        let version = |n: u64, rng: &mut fastrand::Rng| {
+            let text = match rng.u8(..4) {
+                0 => story.clone(),
+                1 => format!("{story}（转载）"),
+                2 => story.replacen('，', ",", 3),
+                _ => other.clone(),
+            };
+            let published = match rng.u8(..5) {
+                0 => None,
+                k => Some(i64::from(k) * 100),
+            };
+            (id(&format!("{:016x}", n + 1)), text, published)
+        };
+        for seed in 0..30 {
+            let mut rng = fastrand::Rng::with_seed(seed);
+            let first: Vec<_> = (0..16).map(|n| version(n, &mut rng)).collect();
+            let mut last = first.clone();
+            let mut events: Vec<_> = first.clone();
+            rng.shuffle(&mut events);
+            for n in 0..16 {
+                if rng.bool() {
+                    last[n as usize] = version(n, &mut rng);
+                    events.push(last[n as usize].clone());
+                }
+            }
+            let run = |events: &[(ArticleId, String, Option<i64>)]| {
+                let mut r = Register::default();
+                let mut texts = std::collections::HashMap::new();
+                let mut originals = std::collections::HashMap::new();
+                for (a, text, published) in events {
+                    texts.insert(*a, text.clone());
+                    let p = Probe {
+                        id: *a,
+                        simhash: Simhash(simhash::simhash(text)),
+                        published: *published,
+                        text: Some(text),
+                    };
+                    let (original, revised) = r.decide(p, |other| texts.get(&other).cloned());
+                    originals.insert(*a, original);
+                    originals.extend(revised);
+                }
+                originals
+            };
+            let mut in_order = last.clone();
+            in_order.sort_by_key(|a| (a.2.is_none(), a.2, a.0));
+            assert_eq!(run(&events), run(&in_order), "seed {seed}");
         }
     }
 

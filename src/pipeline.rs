@@ -8,9 +8,7 @@
 //! Then the analysis stage ([`crate::analyze`]) fills in keywords, topics, entities, summary
 //! and fingerprint. Only `duplicate_of` is left for the caller, which knows the other articles.
 //!
-//! No I/O happens here; the caller reads the file and stores the result.
-//!
-//! Not here: I/O: the caller reads the source and stores the result; duplicate decisions
+//! Not here: I/O (the caller reads the source and stores the result), duplicate decisions
 //! (`dedupe`).
 
 use chrono::{DateTime, Utc};

@@ -4,8 +4,9 @@
 //! The query language is tantivy's: words (all must match by default), `AND`/`OR`/`NOT`
 //! (also `+word`/`-word`), `"exact phrases"`, and `field:value` over the fields listed in
 //! [`crate::index`]. Query text is cut into whole words only, while the index holds words and
-//! the words inside them, so `支付` finds `支付宝`. Titles weigh
-//! [`TITLE_BOOST`](crate::index::TITLE_BOOST) times the body.
+//! the words inside them, so `支付` finds `支付宝`; a query word of Han characters is also found
+//! where jieba cut the article's text differently (by its characters, ranked lower). Titles
+//! weigh [`TITLE_BOOST`](crate::index::TITLE_BOOST) times the body.
 //!
 //! Filters narrow any query: category, author, a publication-date range, topics (any of),
 //! an entity (by any of its names), and `dedupe` (leave out repeats of earlier articles).

@@ -187,8 +187,14 @@ fn measure(
     let root = |p: &str| cluster.get(p).cloned().unwrap_or_else(|| p.to_string());
     let correct = flagged.iter().filter(|(p, o)| root(o) == root(p)).count();
     let linked_root = |p: &str| links.get(p).cloned().flatten().unwrap_or_else(|| p.to_string());
-    let found_copies =
-        cluster.iter().filter(|(copy, original)| linked_root(copy) == linked_root(original)).count();
+    // Linked to one root, which is of their own planted group (not both to a wrong article).
+    let found_copies = cluster
+        .iter()
+        .filter(|(copy, original)| {
+            let linked = linked_root(copy);
+            linked == linked_root(original) && root(&linked) == root(copy)
+        })
+        .count();
     let precision = if flagged.is_empty() { 1.0 } else { correct as f64 / flagged.len() as f64 };
     let recall = found_copies as f64 / planted as f64;
     println!("{stage}: {} flagged, {correct} correct, {found_copies}/{planted} planted copies found: precision {precision:.3}, recall {recall:.3} (target: precision ≥ 0.99, recall ≥ 0.95)", flagged.len());

@@ -165,7 +165,7 @@ pub struct FetchFlags {
     pub user_agent: Option<String>,
     /// Fetch URLs that robots.txt disallows
     #[arg(long, help_heading = "Fetching", overrides_with = "obey_robots")]
-    #[serde(default)]
+    #[serde(default, deserialize_with = "flag")]
     pub ignore_robots: bool,
     /// Obey robots.txt (the default; overrides `ignore_robots: true` in a job file)
     #[arg(long, help_heading = "Fetching", overrides_with = "ignore_robots")]
@@ -209,25 +209,37 @@ impl FetchFlags {
     }
 }
 
-/// A duration in a job file: `500ms`, `2s`, `1m`, or a bare number of seconds.
+/// A duration in a job file: `500ms`, `2s`, `1m`, or a bare number of seconds; an empty value
+/// leaves it unset.
 fn duration<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Duration>, D::Error> {
     struct Written;
-    impl serde::de::Visitor<'_> for Written {
-        type Value = Duration;
+    impl<'de> serde::de::Visitor<'de> for Written {
+        type Value = Option<Duration>;
         fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
             f.write_str("a duration such as 500ms, 2s or 1m")
         }
-        fn visit_str<E: serde::de::Error>(self, s: &str) -> Result<Duration, E> {
-            parse_duration(s).map_err(E::custom)
+        fn visit_str<E: serde::de::Error>(self, s: &str) -> Result<Self::Value, E> {
+            parse_duration(s).map(Some).map_err(E::custom)
         }
-        fn visit_u64<E: serde::de::Error>(self, n: u64) -> Result<Duration, E> {
-            Ok(Duration::from_secs(n))
+        fn visit_u64<E: serde::de::Error>(self, n: u64) -> Result<Self::Value, E> {
+            Ok(Some(Duration::from_secs(n)))
         }
-        fn visit_f64<E: serde::de::Error>(self, n: f64) -> Result<Duration, E> {
+        fn visit_f64<E: serde::de::Error>(self, n: f64) -> Result<Self::Value, E> {
             self.visit_str(&n.to_string())
         }
+        fn visit_unit<E: serde::de::Error>(self) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+        fn visit_none<E: serde::de::Error>(self) -> Result<Self::Value, E> {
+            Ok(None)
+        }
     }
-    d.deserialize_any(Written).map(Some)
+    d.deserialize_any(Written)
+}
+
+/// A yes/no in a job file; an empty value is no.
+fn flag<'de, D: serde::Deserializer<'de>>(d: D) -> Result<bool, D::Error> {
+    Ok(Option::<bool>::deserialize(d)?.unwrap_or(false))
 }
 
 /// A flag pair (`--x` / `--no-x`, the last one given wins): `Some` when either was given.
@@ -329,6 +341,20 @@ mod tests {
         assert_eq!(parse_duration("1.5s"), Ok(Duration::from_millis(1500)));
         assert_eq!(parse_duration("2m"), Ok(Duration::from_secs(120)));
         assert!(parse_duration("5 parsecs").is_err());
+    }
+
+    /// An empty value in the job file's `fetch:` block leaves the setting unset, as it did
+    /// before the block was read by the same struct as the flags.
+    #[test]
+    fn empty_job_file_values_are_unset() {
+        let f: FetchFlags = serde_yaml::from_str("timeout: ~\nignore_robots:\njobs: 2\n").unwrap();
+        assert_eq!(f, FetchFlags { jobs: Some(2), ..FetchFlags::default() });
+        let f: FetchFlags = serde_yaml::from_str("per_host_delay: 250ms\ntimeout: 2\n").unwrap();
+        assert_eq!(
+            (f.per_host_delay, f.timeout),
+            (Some(Duration::from_millis(250)), Some(Duration::from_secs(2)))
+        );
+        assert!(serde_yaml::from_str::<FetchFlags>("timeout: soon\n").is_err());
     }
 
     #[test]

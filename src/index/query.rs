@@ -154,17 +154,27 @@ impl Store {
         };
         let words = snippets_of(self.fields.text)?;
         let mut han: Option<SnippetGenerator> = None;
-        let words_only = self
-            .parse_query(&req.query, false)?
-            .weight(EnableScoring::disabled_from_searcher(&searcher))
-            .map_err(|e| self.err(e))?;
+        // Without a Han character in the query, only the words can have matched.
+        let words_only = match req.query.chars().any(crate::segment::is_han) {
+            true => Some(
+                self.parse_query(&req.query, false)?
+                    .weight(EnableScoring::disabled_from_searcher(&searcher))
+                    .map_err(|e| self.err(e))?,
+            ),
+            false => None,
+        };
         let mut hits = Vec::with_capacity(ranked.len());
         for (score, addr) in ranked {
             let article = self.article_at(&searcher, addr)?;
             let segment = searcher.segment_reader(addr.segment_ord);
-            let mut matched = words_only.scorer(segment, 1.0).map_err(|e| self.err(e))?;
-            // A scorer starts on its first document and only moves forward.
-            let by_words = matched.doc() <= addr.doc_id && matched.seek(addr.doc_id) == addr.doc_id;
+            let by_words = match &words_only {
+                None => true,
+                Some(weight) => {
+                    let mut matched = weight.scorer(segment, 1.0).map_err(|e| self.err(e))?;
+                    // A scorer starts on its first document and only moves forward.
+                    matched.doc() <= addr.doc_id && matched.seek(addr.doc_id) == addr.doc_id
+                }
+            };
             let snippet = if by_words {
                 words.snippet(&article.text)
             } else {

@@ -49,7 +49,7 @@ impl StoreWriter<'_> {
     }
 
     fn write(&mut self, article: &Article, always: bool) -> Result<Upsert, IndexError> {
-        let (record, fingerprint) = article.record_and_fingerprint();
+        let fingerprint = article.fingerprint();
         let previous = match self.seen.get(&article.id) {
             Some(written) => written.clone(),
             None => self.stored_fingerprint(article.id)?,
@@ -62,6 +62,8 @@ impl StoreWriter<'_> {
         if outcome == Upsert::Unchanged && !always {
             return Ok(outcome);
         }
+        // The record is serialized only for what is written.
+        let record = article.record_json();
         self.writer.delete_term(self.id_term(article.id));
         self.writer
             .add_document(self.document(article, &fingerprint, record))

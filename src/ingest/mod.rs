@@ -401,7 +401,8 @@ impl<'s, 'p> Sink<'s, 'p> {
                 }
                 Counters::add(&self.counters.indexed, 1);
                 tracing::debug!(
-                    source = %location, id = %article.id, ?outcome, duplicate_of = ?article.duplicate_of,
+                    source = %location, id = %article.id, ?outcome,
+                    duplicate_of = article.duplicate_of.map(tracing::field::display),
                     "ingested"
                 );
                 (self.progress)(Event::Done { location: &location, id: Some(article.id), outcome });
@@ -419,8 +420,11 @@ impl<'s, 'p> Sink<'s, 'p> {
                 false
             }
         };
-        for (id, original) in relinked {
-            self.relink(id, original);
+        // Copies are relinked only to an original that is in the index.
+        if stored {
+            for (id, original) in relinked {
+                self.relink(id, original);
+            }
         }
         let overdue = self.since_commit > 0 && self.last_commit.elapsed() >= self.commit_interval;
         if self.since_commit >= self.commit_every || overdue {
@@ -453,7 +457,7 @@ impl<'s, 'p> Sink<'s, 'p> {
         article.duplicate_of = original;
         match self.writer.upsert(&article) {
             Ok(_) => {
-                tracing::debug!(%id, duplicate_of = ?original, "relinked");
+                tracing::debug!(%id, duplicate_of = original.map(tracing::field::display), "relinked");
                 self.written(article);
             }
             Err(e) => tracing::warn!(error = %e, %id, "cannot relink an article to its original"),

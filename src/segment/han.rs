@@ -8,7 +8,8 @@
 //! both at the character's position. A query emits the pairs of a run at consecutive
 //! positions (so a longer run is a phrase of overlapping pairs), or the character alone for a
 //! run of one. Runs are a position apart from each other, so nothing matches across the text
-//! between them.
+//! between them. A query word that also holds letters or digits (`5G手机`, `A股`) emits
+//! nothing: the word fields serve it whole, and its Han part alone would widen it.
 //!
 //! Not here: the word field and its cut (the parent module), how the two fields are weighed
 //! (the store's query).
@@ -32,6 +33,9 @@ impl HanTokenizer {
 
 /// Calls `emit(from, to, position)` for each character and pair token of `text` (byte spans).
 fn han_tokens(text: &str, mode: Mode, mut emit: impl FnMut(usize, usize, usize)) {
+    if mode == Mode::Query && text.chars().any(|c| c.is_alphanumeric() && !is_han(c)) {
+        return;
+    }
     let mut position = 0usize;
     let mut run: Vec<(usize, usize)> = Vec::new();
     let mut flush = |run: &mut Vec<(usize, usize)>, position: &mut usize| {
@@ -137,5 +141,7 @@ mod tests {
         assert_eq!(tokens("粗钢产", Mode::Query), [("粗钢".to_string(), 0), ("钢产".to_string(), 1)]);
         assert_eq!(tokens("钢", Mode::Query), [("钢".to_string(), 0)]);
         assert!(tokens("steel 2021", Mode::Query).is_empty());
+        assert!(tokens("5G手机", Mode::Query).is_empty(), "mixed words are the word fields'");
+        assert_eq!(tokens("5G手机", Mode::Index).len(), 3, "but indexed text keeps its Han runs");
     }
 }
