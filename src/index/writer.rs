@@ -48,17 +48,26 @@ impl StoreWriter<'_> {
         self.write(article, true)
     }
 
-    fn write(&mut self, article: &Article, always: bool) -> Result<Upsert, IndexError> {
-        let fingerprint = article.fingerprint();
+    /// What [`StoreWriter::upsert`] would do with `article`, without writing it.
+    pub fn judge(&self, article: &Article) -> Result<Upsert, IndexError> {
+        self.outcome(article, &article.fingerprint())
+    }
+
+    fn outcome(&self, article: &Article, fingerprint: &str) -> Result<Upsert, IndexError> {
         let previous = match self.seen.get(&article.id) {
             Some(written) => written.clone(),
             None => self.stored_fingerprint(article.id)?,
         };
-        let outcome = match previous {
+        Ok(match previous {
             Some(f) if f == fingerprint => Upsert::Unchanged,
             Some(_) => Upsert::Updated,
             None => Upsert::New,
-        };
+        })
+    }
+
+    fn write(&mut self, article: &Article, always: bool) -> Result<Upsert, IndexError> {
+        let fingerprint = article.fingerprint();
+        let outcome = self.outcome(article, &fingerprint)?;
         if outcome == Upsert::Unchanged && !always {
             return Ok(outcome);
         }

@@ -317,8 +317,9 @@ struct Sink<'s, 'p> {
     commit_interval: Duration,
     writer: StoreWriter<'s>,
     register: Register,
-    /// Articles written since the last commit, which the index cannot return yet.
-    pending: HashMap<ArticleId, Article>,
+    /// Articles to write at the next commit, in the order they came, each with where it came
+    /// from: written once in its final state, however often the batch relinks it.
+    pending: indexmap::IndexMap<ArticleId, (Article, String)>,
     /// Articles written in this run whose latest version repeats an earlier one.
     duplicates: std::collections::HashSet<ArticleId>,
     since_commit: usize,
@@ -344,7 +345,7 @@ impl<'s, 'p> Sink<'s, 'p> {
             commit_interval: opts.commit_interval,
             writer,
             register: store.duplicate_register()?,
-            pending: HashMap::new(),
+            pending: Default::default(),
             duplicates: Default::default(),
             since_commit: 0,
             commit_every: opts.commit_every.max(1),
@@ -370,11 +371,14 @@ impl<'s, 'p> Sink<'s, 'p> {
         (self.progress)(Event::Done { location, id, outcome: Upsert::Unchanged });
     }
 
-    /// Decides the article's duplicate link and upserts it; `location` is the source as the
-    /// user knows it (a path, a URL, a feed item's link). `Ok(false)` when the index refused
-    /// this one article (recorded as a failure); `Err` when a commit failed and the run must end.
-    /// `file` is the state key and stamp of a local file, recorded once the article is
-    /// committed.
+    /// Decides the article's duplicate link and queues it for the next commit; `location` is
+    /// the source as the user knows it (a path, a URL, a feed item's link). `Ok(false)` when
+    /// the index refused this one article (recorded as a failure); `Err` when a commit failed
+    /// and the run must end. `file` is the state key and stamp of a local file, recorded once
+    /// the article is committed.
+    ///
+    /// Articles are written at commits, not as they come, so that one the batch relinks to an
+    /// original that came after it is written once, in its final state.
     fn accept(
         &mut self,
         mut article: Article,
@@ -385,14 +389,20 @@ impl<'s, 'p> Sink<'s, 'p> {
         let probe = Probe { id: article.id, simhash: article.simhash, published, text: Some(&article.text) };
         let (pending, store) = (&self.pending, self.store);
         // The texts of candidates: this article's own (it may be the original of a copy being
-        // decided again), those written in this batch, then the committed ones.
+        // decided again), those of this batch, then the committed ones.
         let (original, relinked) = self.register.decide(probe, |id| match pending.get(&id) {
             _ if id == article.id => Some(article.text.clone()),
-            Some(a) => Some(a.text.clone()),
+            Some((a, _)) => Some(a.text.clone()),
             None => store.get(id).ok().flatten().map(|a| a.text),
         });
         article.duplicate_of = original;
-        let stored = match self.writer.upsert(&article) {
+        // Judged against this batch's copy of the same id, else the committed one.
+        let judged = match self.pending.get(&article.id) {
+            Some((queued, _)) if queued.fingerprint() == article.fingerprint() => Ok(Upsert::Unchanged),
+            Some(_) => Ok(Upsert::Updated),
+            None => self.writer.judge(&article),
+        };
+        let accepted = match judged {
             Ok(outcome) => {
                 match outcome {
                     Upsert::New => self.report.new += 1,
@@ -410,7 +420,8 @@ impl<'s, 'p> Sink<'s, 'p> {
                     self.pending_files.push((key, state::Entry { stamp, id: article.id }));
                 }
                 if outcome != Upsert::Unchanged {
-                    self.written(article);
+                    self.since_commit += 1;
+                    self.pending.insert(article.id, (article, location));
                 }
                 true
             }
@@ -420,8 +431,8 @@ impl<'s, 'p> Sink<'s, 'p> {
                 false
             }
         };
-        // Copies are relinked only to an original that is in the index.
-        if stored {
+        // Copies are relinked only to an original that goes in.
+        if accepted {
             for (id, original) in relinked {
                 self.relink(id, original);
             }
@@ -430,44 +441,47 @@ impl<'s, 'p> Sink<'s, 'p> {
         if self.since_commit >= self.commit_every || overdue {
             self.commit()?;
         }
-        Ok(stored)
+        Ok(accepted)
     }
 
-    /// Counts a written article and keeps it for the rest of the batch.
-    fn written(&mut self, article: Article) {
-        self.since_commit += 1;
-        match article.duplicate_of {
-            Some(_) => self.duplicates.insert(article.id),
-            None => self.duplicates.remove(&article.id),
-        };
-        self.pending.insert(article.id, article);
-    }
-
-    /// Rewrites a stored (or already written) article with the original the register now gives
-    /// it: its original arrived after it.
+    /// Gives a queued or committed article the original the register now gives it (its
+    /// original came after it); it is written at the next commit.
     fn relink(&mut self, id: ArticleId, original: Option<ArticleId>) {
-        let article = match self.pending.remove(&id) {
-            Some(a) => Some(a),
-            None => self.store.get(id).unwrap_or_else(|e| {
-                tracing::warn!(error = %e, %id, "cannot read an article to relink it to its original");
-                None
-            }),
-        };
-        let Some(mut article) = article else { return };
-        article.duplicate_of = original;
-        match self.writer.upsert(&article) {
-            Ok(_) => {
-                tracing::debug!(%id, duplicate_of = original.map(tracing::field::display), "relinked");
-                self.written(article);
+        tracing::debug!(%id, duplicate_of = original.map(tracing::field::display), "relinked");
+        if let Some((queued, _)) = self.pending.get_mut(&id) {
+            queued.duplicate_of = original;
+            return;
+        }
+        match self.store.get(id) {
+            Ok(Some(mut article)) => {
+                article.duplicate_of = original;
+                let location = article.source.location.clone();
+                self.since_commit += 1;
+                self.pending.insert(id, (article, location));
             }
-            Err(e) => tracing::warn!(error = %e, %id, "cannot relink an article to its original"),
+            Ok(None) => {}
+            Err(e) => tracing::warn!(error = %e, %id, "cannot read an article to relink it to its original"),
         }
     }
 
+    /// Writes the queued articles and commits them.
     fn commit(&mut self) -> Result<(), IndexError> {
         tracing::info!(articles = self.since_commit, "committing");
+        for (id, (article, location)) in std::mem::take(&mut self.pending) {
+            match self.writer.upsert(&article) {
+                Ok(_) => {
+                    match article.duplicate_of {
+                        Some(_) => self.duplicates.insert(id),
+                        None => self.duplicates.remove(&id),
+                    };
+                }
+                Err(e) => {
+                    let message = format!("{location}: {e}");
+                    self.fail(Failure::new(location, Stage::Index, message));
+                }
+            }
+        }
         self.writer.commit()?;
-        self.pending.clear();
         self.since_commit = 0;
         self.last_commit = Instant::now();
         // Only now do the stamps vouch for committed articles.
