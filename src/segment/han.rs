@@ -14,9 +14,9 @@
 //! Not here: the word field and its cut (the parent module), how the two fields are weighed
 //! (the store's query).
 
-use tantivy::tokenizer::{Token, TokenStream, Tokenizer};
+use tantivy::tokenizer::{Token, Tokenizer};
 
-use super::{is_han, Mode};
+use super::{is_han, Mode, PieceStream};
 
 /// A tantivy tokenizer of Han characters and pairs; see the module doc.
 #[derive(Clone)]
@@ -72,15 +72,10 @@ fn han_tokens(text: &str, mode: Mode, mut emit: impl FnMut(usize, usize, usize))
     flush(&mut run, &mut position);
 }
 
-pub struct HanStream<'a> {
-    tokens: &'a mut [Token],
-    next: usize,
-}
-
 impl Tokenizer for HanTokenizer {
-    type TokenStream<'a> = HanStream<'a>;
+    type TokenStream<'a> = PieceStream<'a>;
 
-    fn token_stream<'a>(&'a mut self, text: &'a str) -> HanStream<'a> {
+    fn token_stream<'a>(&'a mut self, text: &'a str) -> PieceStream<'a> {
         let HanTokenizer { mode, tokens } = self;
         let mut len = 0;
         han_tokens(text, *mode, |from, to, position| {
@@ -96,27 +91,14 @@ impl Tokenizer for HanTokenizer {
             token.text.clear();
             token.text.push_str(&text[from..to]);
         });
-        HanStream { tokens: &mut tokens[..len], next: 0 }
-    }
-}
-
-impl TokenStream for HanStream<'_> {
-    fn advance(&mut self) -> bool {
-        self.next += 1;
-        self.next <= self.tokens.len()
-    }
-
-    fn token(&self) -> &Token {
-        &self.tokens[self.next - 1]
-    }
-
-    fn token_mut(&mut self) -> &mut Token {
-        &mut self.tokens[self.next - 1]
+        PieceStream { tokens: &mut tokens[..len], next: 0 }
     }
 }
 
 #[cfg(test)]
 mod tests {
+    use tantivy::tokenizer::TokenStream;
+
     use super::*;
 
     fn tokens(text: &str, mode: Mode) -> Vec<(String, usize)> {

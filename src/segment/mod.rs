@@ -390,6 +390,8 @@ impl JiebaTokenizer {
     }
 }
 
+/// The tokens a tokenizer of this module made for one text, handed out in turn (its buffer is
+/// reused for the next text).
 pub struct PieceStream<'a> {
     tokens: &'a mut [Token],
     next: usize,
