@@ -20,39 +20,11 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 
 use crate::article::ArticleId;
-use crate::index::{IndexError, Store};
+use crate::index::Store;
+pub use crate::index::{SearchError, SearchRequest, Sort};
 
 /// Longest snippet, in bytes of the article text.
 const SNIPPET_BYTES: usize = 240;
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Sort {
-    #[default]
-    Relevance,
-    Newest,
-}
-
-/// A search: the query and its filters.
-#[derive(Debug, Clone, Default)]
-pub struct SearchRequest {
-    pub query: String,
-    pub limit: usize,
-    pub offset: usize,
-    pub sort: Sort,
-    pub category: Option<String>,
-    pub author: Option<String>,
-    /// Published at or after.
-    pub since: Option<DateTime<Utc>>,
-    /// Published before.
-    pub until: Option<DateTime<Utc>>,
-    /// Articles with any of these topics.
-    pub topics: Vec<String>,
-    /// Articles naming this entity (any of its names).
-    pub entity: Option<String>,
-    /// Leave out articles that repeat an earlier one.
-    pub dedupe: bool,
-}
 
 /// One ranked article.
 #[derive(Debug, Clone, Serialize)]
@@ -81,14 +53,6 @@ pub struct SearchResults {
     pub total: usize,
     pub took_ms: u64,
     pub hits: Vec<Hit>,
-}
-
-#[derive(Debug, thiserror::Error)]
-pub enum SearchError {
-    #[error(transparent)]
-    Index(#[from] IndexError),
-    #[error("cannot understand the query {query:?}: {message}")]
-    BadQuery { query: String, message: String },
 }
 
 /// Runs `req` and returns the requested page of hits with snippets.

@@ -1,6 +1,9 @@
 //! The command line as clap sees it: the global flags, the commands and their flags, and the
 //! help texts. Nothing here acts on a flag: [`super::settings`] resolves them.
 //!
+//! The fetch flags ([`FetchFlags`]) are also the `fetch:` block of a job file, so they derive
+//! serde's `Deserialize` too, and the value parsers here serve both.
+//!
 //! Not here: defaults that depend on a job file or the environment (settings), running a
 //! command (`cmd/`).
 
@@ -10,7 +13,8 @@ use std::time::Duration;
 use chrono::FixedOffset;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
-use super::settings::{parse_duration, parse_zone, FetchFlags};
+use newsdesk::parse::date;
+use serde::Deserialize;
 
 pub(crate) const AFTER_HELP: &str = "\
 Exit codes:
@@ -323,3 +327,99 @@ Examples:
   newsdesk ingest https://rsshub.example/36kr/newsflashes --follow-links
   newsdesk ingest --from-file urls.txt --per-host-delay 1s --report run.json
   newsdesk ingest --job data/job.yaml";
+
+/// `+08:00`, `-05:00`, `UTC`: the zone of dates that name none.
+pub fn parse_zone(s: &str) -> Result<FixedOffset, String> {
+    date::parse_zone(s).ok_or_else(|| format!("{s:?} is not a zone offset; use e.g. +08:00, -05:00 or UTC"))
+}
+
+/// `250ms`, `1.5s`, `2m`, or a bare number of seconds.
+pub fn parse_duration(s: &str) -> Result<Duration, String> {
+    let s = s.trim();
+    let split = s.find(|c: char| !(c.is_ascii_digit() || c == '.')).unwrap_or(s.len());
+    let (number, unit) = s.split_at(split);
+    let n: f64 = number.parse().map_err(|_| format!("{s:?} is not a duration (use e.g. 500ms, 2s, 1m)"))?;
+    let secs = match unit.trim() {
+        "ms" => n / 1000.0,
+        "" | "s" => n,
+        "m" | "min" => n * 60.0,
+        other => return Err(format!("unknown unit {other:?} in {s:?} (use ms, s or m)")),
+    };
+    Duration::try_from_secs_f64(secs).map_err(|_| format!("{s:?} is out of range"))
+}
+
+/// How URLs are fetched: the `Fetching` flags of `ingest`, and the `fetch:` block of a job
+/// file, in one definition. Every value is optional; [`FetchFlags::or`] layers two of them and
+/// [`FetchFlags::options`] puts the defaults under what is left unset.
+#[derive(Args, Deserialize, Debug, Clone, Default, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct FetchFlags {
+    /// Requests in flight at once [default: 8]
+    #[arg(long, value_name = "N", help_heading = "Fetching")]
+    pub jobs: Option<usize>,
+    /// Requests in flight at once to one host [default: 2]
+    #[arg(long, value_name = "N", help_heading = "Fetching")]
+    pub per_host: Option<usize>,
+    /// Least time between two requests to one host, e.g. 500ms or 1s [default: 0]
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration, help_heading = "Fetching")]
+    #[serde(default, deserialize_with = "duration")]
+    pub per_host_delay: Option<Duration>,
+    /// Give up on a request after this long, body included [default: 30s]
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration, help_heading = "Fetching")]
+    #[serde(default, deserialize_with = "duration")]
+    pub timeout: Option<Duration>,
+    /// Give up connecting after this long [default: 10s]
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration, help_heading = "Fetching")]
+    #[serde(default, deserialize_with = "duration")]
+    pub connect_timeout: Option<Duration>,
+    /// Attempts per URL for 429, 5xx and timeouts, the first included [default: 3]
+    #[arg(long, value_name = "N", help_heading = "Fetching")]
+    pub tries: Option<u32>,
+    /// Cut off and report bodies larger than this many bytes [default: 10485760]
+    #[arg(long, value_name = "BYTES", help_heading = "Fetching")]
+    pub max_body_size: Option<u64>,
+    /// User-Agent header [default: newsdesk/VERSION (news archiver; +URL)]
+    #[arg(long, value_name = "UA", help_heading = "Fetching")]
+    pub user_agent: Option<String>,
+    /// Fetch URLs that robots.txt disallows
+    #[arg(long, help_heading = "Fetching", overrides_with = "obey_robots")]
+    #[serde(default, deserialize_with = "flag")]
+    pub ignore_robots: bool,
+    /// Obey robots.txt (the default; overrides `ignore_robots: true` in a job file)
+    #[arg(long, help_heading = "Fetching", overrides_with = "ignore_robots")]
+    #[serde(skip)]
+    pub obey_robots: bool,
+}
+
+/// A duration in a job file: `500ms`, `2s`, `1m`, or a bare number of seconds; an empty value
+/// leaves it unset.
+fn duration<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Duration>, D::Error> {
+    struct Written;
+    impl<'de> serde::de::Visitor<'de> for Written {
+        type Value = Option<Duration>;
+        fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+            f.write_str("a duration such as 500ms, 2s or 1m")
+        }
+        fn visit_str<E: serde::de::Error>(self, s: &str) -> Result<Self::Value, E> {
+            parse_duration(s).map(Some).map_err(E::custom)
+        }
+        fn visit_u64<E: serde::de::Error>(self, n: u64) -> Result<Self::Value, E> {
+            Ok(Some(Duration::from_secs(n)))
+        }
+        fn visit_f64<E: serde::de::Error>(self, n: f64) -> Result<Self::Value, E> {
+            self.visit_str(&n.to_string())
+        }
+        fn visit_unit<E: serde::de::Error>(self) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+        fn visit_none<E: serde::de::Error>(self) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+    }
+    d.deserialize_any(Written)
+}
+
+/// A yes/no in a job file; an empty value is no.
+fn flag<'de, D: serde::Deserializer<'de>>(d: D) -> Result<bool, D::Error> {
+    Ok(Option::<bool>::deserialize(d)?.unwrap_or(false))
+}

@@ -24,8 +24,8 @@
 //!
 //! Unknown keys are errors (a misspelt key must not be silently ignored). Relative paths are
 //! resolved against the job file's folder, so a job runs the same from any working directory.
-//! Flags given on the command line override the file (see [`super::settings`]). The `fetch:`
-//! block is [`FetchFlags`], the same struct as the `Fetching` flags.
+//! Flags given on the command line override the file (see `settings`). The `fetch:` block is
+//! [`FetchFlags`], the same struct as the `Fetching` flags.
 //!
 //! Not here: reading the file (the caller's job: this module only parses text), merging with
 //! the flags.
@@ -36,7 +36,7 @@ use chrono::FixedOffset;
 use newsdesk::ingest::SourceSpec;
 use serde::Deserialize;
 
-use super::settings::{parse_zone, FetchFlags};
+use super::args::{parse_zone, FetchFlags};
 
 /// A parsed job file, paths already resolved.
 #[derive(Debug, Clone, Default, PartialEq)]

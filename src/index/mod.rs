@@ -41,7 +41,7 @@ use tantivy::{DocAddress, Index, IndexReader, ReloadPolicy, Searcher, TantivyDoc
 pub use corpus::IndexDocFreq;
 pub(crate) use layout::write_json_atomically;
 pub use layout::{install_user_dict, stored_user_dict, LAYOUT_VERSION, USER_DICT_FILE};
-pub use query::{Page, PageHit, TITLE_BOOST};
+pub use query::{Page, PageHit, SearchError, SearchRequest, Sort, TITLE_BOOST};
 pub use scan::{Facet, Fingerprint};
 pub use schema::TEXT_TOKENIZER;
 pub use writer::{StoreWriter, Upsert};

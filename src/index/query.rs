@@ -8,11 +8,15 @@
 //! longer run), which finds a word that jieba cut differently in the article; such matches
 //! weigh [`HAN_WEIGHT`] of a word match. Titles weigh [`TITLE_BOOST`] times the body.
 //!
-//! Not here: the request and result types and what a hit shows (`crate::search`).
+//! The question (`SearchRequest`) and its error are defined here, where they are answered, and
+//! re-exported by [`crate::search`].
+//!
+//! Not here: what a hit shows (`crate::search`).
 
 use std::ops::{Bound, Range};
 
 use chrono::{DateTime, Utc};
+use serde::Serialize;
 use tantivy::collector::{Count, TopDocs};
 use tantivy::query::{
     AllQuery, BooleanQuery, EnableScoring, ExistsQuery, Occur, Query, QueryParser, RangeQuery, TermQuery,
@@ -23,9 +27,8 @@ use tantivy::tokenizer::TokenizerManager;
 use tantivy::{DocAddress, DocSet, Order, Term, TERMINATED};
 
 use super::schema::{self, name};
-use super::Store;
+use super::{IndexError, Store};
 use crate::article::Article;
-use crate::search::{SearchError, SearchRequest, Sort};
 use crate::segment::Mode;
 
 /// How much more a title match counts than a body match.
@@ -35,6 +38,43 @@ pub const TITLE_BOOST: f32 = 3.0;
 /// words: less, so that articles holding the word rank before those that only hold its
 /// characters across jieba's cut.
 pub const HAN_WEIGHT: f32 = 0.25;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Sort {
+    #[default]
+    Relevance,
+    Newest,
+}
+
+/// A search: the query and its filters.
+#[derive(Debug, Clone, Default)]
+pub struct SearchRequest {
+    pub query: String,
+    pub limit: usize,
+    pub offset: usize,
+    pub sort: Sort,
+    pub category: Option<String>,
+    pub author: Option<String>,
+    /// Published at or after.
+    pub since: Option<DateTime<Utc>>,
+    /// Published before.
+    pub until: Option<DateTime<Utc>>,
+    /// Articles with any of these topics.
+    pub topics: Vec<String>,
+    /// Articles naming this entity (any of its names).
+    pub entity: Option<String>,
+    /// Leave out articles that repeat an earlier one.
+    pub dedupe: bool,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum SearchError {
+    #[error(transparent)]
+    Index(#[from] IndexError),
+    #[error("cannot understand the query {query:?}: {message}")]
+    BadQuery { query: String, message: String },
+}
 
 /// A page of hits, and how many match in all.
 #[derive(Debug)]
