@@ -166,7 +166,9 @@ impl Register {
     }
 
     /// The earlier article `probe` repeats, if any. `text_of` fetches a candidate's text when
-    /// the fingerprints alone do not decide.
+    /// the fingerprints alone do not decide. (Callers use [`Register::decide`], which also
+    /// registers; this is its first half, for tests.)
+    #[cfg(test)]
     pub fn find(
         &self,
         probe: Probe<'_>,
