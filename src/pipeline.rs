@@ -51,10 +51,7 @@ pub fn build_from_parsed(
     corpus: &dyn DocFreq,
     ingested_at: DateTime<Utc>,
 ) -> Result<Article, ParseError> {
-    let html = match doc.format {
-        BodyFormat::Html => doc.body,
-        BodyFormat::Markdown => markdown_to_html(&doc.body),
-    };
+    let html = body_html(doc.format, doc.body);
     refuse_deep_nesting(&html, &doc.source.location)?;
     let Cleaned { text, images, first_heading, head } = clean::clean(&html, is_full_document(&html));
     let front = doc.front;
@@ -127,6 +124,14 @@ pub fn apply_analysis(article: &mut Article, analysis: Analysis) {
     article.entities = analysis.entities;
     article.summary = analysis.summary;
     article.simhash = analysis.simhash;
+}
+
+/// A body as HTML, whatever it is written in: what the cleaning stage reads.
+pub fn body_html(format: BodyFormat, body: String) -> String {
+    match format {
+        BodyFormat::Html => body,
+        BodyFormat::Markdown => markdown_to_html(&body),
+    }
 }
 
 fn markdown_to_html(markdown: &str) -> String {

@@ -8,6 +8,7 @@
 //!
 //! Not here: HTTP (see [`crate::fetch`]), cleaning the content (see [`crate::clean`]).
 
+pub mod content;
 pub mod feed;
 pub mod page;
 
