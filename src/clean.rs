@@ -161,6 +161,39 @@ pub fn clean(body: &str, full_document: bool) -> Cleaned {
     Cleaned { text: normalize_whitespace(&rendered), images, first_heading, head }
 }
 
+/// A table cell with this many characters of text holds a page's layout, not data.
+const LAYOUT_CELL_CHARS: usize = 200;
+
+/// The tables (with their sections, rows and cells) that lay a page out rather than hold
+/// data: one of their own cells has a long text in it. They are rendered as plain blocks, not
+/// drawn as tables.
+fn layout_tables(root: ElementRef<'_>) -> std::collections::HashSet<ego_tree::NodeId> {
+    let mut out = std::collections::HashSet::new();
+    let is = |e: &ElementRef<'_>, names: &[&str]| names.contains(&e.value().name());
+    for table in root.descendants().filter_map(ElementRef::wrap).filter(|e| is(e, &["table"])) {
+        // A table's own parts: not those of a table inside one of its cells.
+        let own: Vec<ElementRef<'_>> = table
+            .descendants()
+            .skip(1)
+            .filter_map(ElementRef::wrap)
+            .filter(|e| is(e, &["tbody", "thead", "tfoot", "tr", "td", "th"]))
+            .filter(|e| {
+                e.ancestors().filter_map(ElementRef::wrap).find(|a| is(a, &["table"])).map(|a| a.id())
+                    == Some(table.id())
+            })
+            .collect();
+        let long_cell = own.iter().filter(|e| is(e, &["td", "th"])).any(|cell| {
+            cell.text().map(|t| t.chars().filter(|c| !c.is_whitespace()).count()).sum::<usize>()
+                >= LAYOUT_CELL_CHARS
+        });
+        if long_cell {
+            out.insert(table.id());
+            out.extend(own.iter().map(|e| e.id()));
+        }
+    }
+    out
+}
+
 fn detach(html: &mut Html, ids: Vec<ego_tree::NodeId>) {
     for id in ids {
         if let Some(mut node) = html.tree.get_mut(id) {
@@ -177,6 +210,7 @@ fn render(root: ElementRef<'_>) -> String {
     use html5ever::{Attribute, LocalName, QualName};
     // A width no line reaches: the text is stored unwrapped.
     const WIDTH: usize = 1_000_000;
+    let layout = layout_tables(root);
     let dom = html2text::RcDom::default();
     // Depth first with a stack, not recursion: however deep the tree, the copy needs no stack.
     let mut pending = vec![(dom.document.clone(), *root)];
@@ -190,7 +224,12 @@ fn render(root: ElementRef<'_>) -> String {
                         value: value.into(),
                     })
                     .collect();
-                let element = create_element(&dom, e.name.clone(), attrs);
+                let name = if layout.contains(&node.id()) {
+                    QualName::new(None, html5ever::ns!(html), LocalName::from("div"))
+                } else {
+                    e.name.clone()
+                };
+                let element = create_element(&dom, name, attrs);
                 dom.append(&parent, NodeOrText::AppendNode(element.clone()));
                 // Reversed onto the stack, so that they come off (and are appended) in order.
                 pending.extend(node.children().rev().map(|child| (element.clone(), child)));
@@ -460,6 +499,17 @@ mod tests {
         assert_eq!(c.text, "甲\n\n乙");
         assert_eq!(c.images[0].url, "https://img.huxiucdn.com/real.png");
         assert_eq!((c.images[0].width, c.images[0].height), (Some(1000), Some(322)));
+    }
+
+    #[test]
+    fn layout_tables_are_read_as_blocks_data_tables_stay_tables() {
+        let long = "正文很长的一段话，".repeat(30);
+        let page = format!("<table><tr><td><p>{long}</p><p>第二段。</p></td><td>侧栏</td></tr></table>");
+        let text = clean(&page, false).text;
+        assert!(!text.contains('─') && !text.contains('│'), "{text}");
+        assert!(text.contains("第二段。") && text.contains("侧栏"), "{text}");
+        let data = "<table><tr><th>季度</th><th>出货量</th></tr><tr><td>Q1</td><td>1200万</td></tr></table>";
+        assert!(clean(data, false).text.contains('─'), "a data table is still drawn as one");
     }
 
     #[test]

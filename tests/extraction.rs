@@ -28,7 +28,7 @@ use url::Url;
 /// The floor newsdesk must stay above, per template and overall (mean F1 over pages).
 const MIN_F1: f64 = 0.97;
 /// The floor on disguised pages (see [`disguise`]).
-const MIN_DISGUISED_F1: f64 = 0.90;
+const MIN_DISGUISED_F1: f64 = 0.97;
 
 /// One page's score. As in the benchmarks, a page that predicts nothing has no precision (it
 /// is left out of the precision mean) and a recall of 0.
@@ -306,18 +306,22 @@ fn table(who: &str, all: &Tally, per: &[(String, Tally)]) -> String {
     out
 }
 
-#[test]
-fn main_content_of_pages_in_common_templates_scores_f1_above_the_floor_with_no_boilerplate() {
-    let (baseline, baseline_per) = evaluate(trafilatura_text, false);
-    eprintln!("{}", table("trafilatura crate alone (with_fallback)", &baseline, &baseline_per));
-    let (all, per) = evaluate(newsdesk_text, false);
-    eprintln!("{}", table("newsdesk", &all, &per));
+fn print_worst(all: &Tally) {
     let mut worst = all.worst.clone();
     worst.sort_by(|a, b| a.0.total_cmp(&b.0));
     eprintln!("worst pages:");
     for (f, page) in worst.iter().take(8) {
         eprintln!("  {f:.3} {page}");
     }
+}
+
+#[test]
+fn main_content_of_pages_in_common_templates_scores_f1_above_the_floor_with_no_boilerplate() {
+    let (baseline, baseline_per) = evaluate(trafilatura_text, false);
+    eprintln!("{}", table("trafilatura crate alone (with_fallback)", &baseline, &baseline_per));
+    let (all, per) = evaluate(newsdesk_text, false);
+    eprintln!("{}", table("newsdesk", &all, &per));
+    print_worst(&all);
     let mut failures = Vec::new();
     for (name, t) in per.iter().map(|(n, t)| (n.as_str(), t)).chain([("all", &all)]) {
         let (f, _, _) = t.means();
@@ -337,6 +341,7 @@ fn pages_whose_classes_say_nothing_still_beat_the_extractor_alone() {
     eprintln!("{}", table("disguised: trafilatura crate alone", &baseline, &baseline_per));
     let (all, per) = evaluate(newsdesk_text, true);
     eprintln!("{}", table("disguised: newsdesk", &all, &per));
+    print_worst(&all);
     let mut kept: HashMap<&str, usize> = HashMap::new();
     for b in &all.boilerplate {
         *kept.entry(b.rsplit(": ").next().unwrap_or_default()).or_default() += 1;

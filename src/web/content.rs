@@ -240,10 +240,38 @@ fn extracted(dom: &Html) -> String {
     let html = dom.root_element().html();
     let opts =
         trafilatura::Options::default().with_fallback(true).with_images(true).with_exclude_comments(true);
-    match trafilatura::extract(&html, &opts) {
+    let found = match trafilatura::extract(&html, &opts) {
         Ok(r) if text_chars(&r.content_html) > 0 => r.content_html,
-        _ => body(dom),
+        _ => return body(dom),
+    };
+    // The extractor sometimes drops a run of headings and lists from the middle of an
+    // article; the block that holds most of the page's paragraph text then says more.
+    match densest_block(dom) {
+        Some(block) if char_count(&block) * 4 > text_chars(&found) * 5 => block.inner_html(),
+        _ => found,
     }
+}
+
+/// The element whose paragraphs hold the most text: each paragraph counts for its parent,
+/// and half for its grandparent.
+fn densest_block(dom: &Html) -> Option<ElementRef<'_>> {
+    static PARAGRAPHS: LazyLock<Selector> = LazyLock::new(|| selector("p, pre, blockquote, li"));
+    let mut scores: std::collections::HashMap<NodeId, usize> = std::collections::HashMap::new();
+    for p in dom.select(&PARAGRAPHS) {
+        let n = char_count(&p);
+        if n < 20 {
+            continue;
+        }
+        let mut up = p.ancestors().filter(|a| a.value().is_element());
+        if let Some(parent) = up.next() {
+            *scores.entry(parent.id()).or_default() += 2 * n;
+            if let Some(grand) = up.next() {
+                *scores.entry(grand.id()).or_default() += n;
+            }
+        }
+    }
+    let (id, _) = scores.into_iter().max_by_key(|&(id, score)| (score, std::cmp::Reverse(id)))?;
+    dom.tree.get(id).and_then(ElementRef::wrap)
 }
 
 fn body(dom: &Html) -> String {
@@ -325,7 +353,40 @@ fn is_boilerplate_line(text: &str) -> bool {
     let t = text.trim_start_matches(|c: char| c.is_whitespace() || "（(【[「".contains(c));
     chars(t) <= MAX_BOILERPLATE_LINE_CHARS
         && (BOILERPLATE_STARTS.iter().any(|s| t.starts_with(s))
-            || BOILERPLATE_HOLDS.iter().any(|s| t.contains(s)))
+            || BOILERPLATE_HOLDS.iter().any(|s| t.contains(s))
+            || is_dateline(t))
+}
+
+/// Words that, beside a date in a short line, make it the article's byline.
+const BYLINE_WORDS: [&str; 10] =
+    ["作者", "来源", "发表于", "发布时间", "编辑", "时间：", "By ", "Published", "Updated", "Posted"];
+/// A byline is at most this many characters.
+const MAX_BYLINE_CHARS: usize = 60;
+
+/// A line that is a date and time alone, or a short byline with a date in it and no sentence
+/// (`2021-09-13 10:00 来源：…`, `发表于 2021年9月13日 作者 …`).
+fn is_dateline(t: &str) -> bool {
+    if date_at(t).is_none() {
+        return false;
+    }
+    let only_date = t
+        .chars()
+        .all(|c| c.is_ascii_digit() || c.is_whitespace() || "-/.:年月日时分秒星期一二三四五六天".contains(c));
+    // A sentence with a date and "作者" in it is text, not a byline.
+    let sentence = t.contains(['，', '。', '！', '？', '；']);
+    only_date || (chars(t) <= MAX_BYLINE_CHARS && !sentence && BYLINE_WORDS.iter().any(|w| t.contains(w)))
+}
+
+/// Where a date (four digits, a separator, one or two digits) starts in `t`.
+fn date_at(t: &str) -> Option<usize> {
+    let b = t.as_bytes();
+    (0..b.len().saturating_sub(5)).find(|&i| {
+        b[i..i + 4].iter().all(u8::is_ascii_digit) && (i == 0 || !b[i - 1].is_ascii_digit()) && {
+            let rest = &t[i + 4..];
+            let rest = rest.strip_prefix(['-', '/', '.']).or_else(|| rest.strip_prefix('年'));
+            rest.is_some_and(|r| r.starts_with(|c: char| c.is_ascii_digit()))
+        }
+    })
 }
 
 /// A heading that says the title again (the page's `<title>` often adds the site's name).
@@ -420,6 +481,19 @@ mod tests {
 <div><img src="https://img.example.com/qr.png"><p>扫码关注示例科技官方微信</p></div>
 <p>原标题：另一个标题</p></div></body></html>"#;
         assert_eq!(content(page, None, None), "第一段正文，讲平台互联互通。\n\n第二段正文。");
+    }
+
+    #[test]
+    fn datelines_and_bylines_are_boilerplate_dates_in_sentences_are_not() {
+        assert!(is_boilerplate_line("2021-09-13 10:00"));
+        assert!(is_boilerplate_line("发表于 2021年9月13日 作者 张三"));
+        assert!(is_boilerplate_line("2021-11-23 06:41　来源：示例在线　编辑：李四"));
+        assert!(is_boilerplate_line("By Jane Doe · Published 2021/09/13"));
+        assert!(!is_boilerplate_line(
+            "2021年9月13日，工信部召开行政指导会，要求各平台按标准解除屏蔽，作者认为这是好事。"
+        ));
+        assert!(!is_boilerplate_line("市场份额在2021年有所上升。"));
+        assert!(!is_boilerplate_line("1234"));
     }
 
     #[test]
