@@ -347,7 +347,7 @@ fn pages_whose_classes_say_nothing_still_beat_the_extractor_alone() {
         *kept.entry(b.rsplit(": ").next().unwrap_or_default()).or_default() += 1;
     }
     let mut kept: Vec<_> = kept.into_iter().collect();
-    kept.sort_by(|a, b| b.1.cmp(&a.1));
+    kept.sort_by_key(|k| std::cmp::Reverse(k.1));
     eprintln!("furniture kept most often: {:?}", &kept[..kept.len().min(12)]);
     let (f, _, _) = all.means();
     let (fb, _, _) = baseline.means();

@@ -82,6 +82,7 @@ fn pages_feeds_files_gbk_gzip_and_redirects_all_go_in() {
     s.fixed("/json", "application/json", web_fixture("feed.json"));
     s.fixed("/gbk-declared", "text/html", web_fixture("gbk-declared.html"));
     s.fixed("/gbk-header", "text/html; charset=GBK", web_fixture("gbk-undeclared.html"));
+    s.fixed("/short", "text/html", web_fixture("short-portal.html"));
     // Another article than /wire: its own canonical URL and title.
     let page = String::from_utf8(web_fixture("page-og.html")).unwrap();
     let page =
@@ -118,6 +119,7 @@ fn pages_feeds_files_gbk_gzip_and_redirects_all_go_in() {
         "/gz",
         "/deflate",
         "/old-address",
+        "/short",
     ]
     .iter()
     .map(|p| s.url(p))
@@ -131,8 +133,8 @@ fn pages_feeds_files_gbk_gzip_and_redirects_all_go_in() {
     assert_eq!(s.requests("/robots.txt").len(), 1, "robots.txt is read once per host per run");
     let all = articles(&index);
     // fm (+ the same file again through a redirect), 2 pages, 2 RSS items, 1 Atom, 1 JSON,
-    // 2 GBK pages, 1 gzip page, 1 deflate page.
-    assert_eq!(all.len(), 11, "{:#?}", all.iter().map(|a| &a["title"]).collect::<Vec<_>>());
+    // 2 GBK pages, 1 gzip page, 1 deflate page, the short portal page.
+    assert_eq!(all.len(), 12, "{:#?}", all.iter().map(|a| &a["title"]).collect::<Vec<_>>());
 
     let fm = by_title(&all, "云闪付与微信支付实现扫码互认");
     assert_eq!(fm["source"]["kind"], "url");
@@ -174,6 +176,15 @@ fn pages_feeds_files_gbk_gzip_and_redirects_all_go_in() {
     assert!(declared["text"].as_str().unwrap().contains("收款码已实现互认互通"), "{declared}");
     let header = by_title(&all, "收款码互认：支付互联互通的下一步");
     assert!(header["text"].as_str().unwrap().contains("降低商户成本"));
+
+    // The short Chinese page of the bug report: navigation, a sidebar, one <article>, a
+    // footer. Only the article's paragraph is text, and the footer's year is not a date.
+    let short = by_title(&all, "微信外链逐步解禁");
+    assert_eq!(
+        short["text"],
+        "9月17日，微信发布公告称，将分阶段落实平台互联互通的要求，用户在一对一聊天中已经可以直接打开外部链接。"
+    );
+    assert_eq!(short["published_at"], Value::Null);
 
     // Searchable like any article.
     let out = nd(&index).args(["search", "外链屏蔽", "--json"]).output().unwrap();

@@ -97,7 +97,12 @@ impl Meta {
             title: ld_str("headline")
                 .or_else(|| ld_str("name"))
                 .or_else(|| og(&["og:title", "twitter:title"]))
-                .or_else(|| dom.select(&TITLE).map(element_text).find(|t| !t.is_empty()))
+                .or_else(|| {
+                    dom.select(&TITLE)
+                        .map(element_text)
+                        .find(|t| !t.is_empty())
+                        .map(|t| without_site_name(dom, t))
+                })
                 .or_else(|| dom.select(&H1).map(element_text).find(|t| !t.is_empty())),
             author: ld
                 .as_ref()
@@ -134,6 +139,15 @@ impl Meta {
             stated_body: ld.as_ref().and_then(|a| a.get("articleBody")?.as_str()).map(str::to_string),
         }
     }
+}
+
+/// A `<title>` without the site's name after it: the page's `<h1>` when the title starts with it
+/// (`工信部要求解除外链屏蔽 - 示例新闻` → `工信部要求解除外链屏蔽`).
+fn without_site_name(dom: &Html, title: String) -> String {
+    dom.select(&H1)
+        .map(element_text)
+        .find(|h| !h.is_empty() && title.len() > h.len() && title.starts_with(h.as_str()))
+        .unwrap_or(title)
 }
 
 /// The first JSON-LD object whose `@type` is an article type, searched through arrays and
@@ -269,6 +283,18 @@ mod tests {
         let f = document(bare, &url(), &ParseOptions::default()).front;
         assert_eq!(f.title.as_deref(), Some("只有标题"));
         assert_eq!(f.url, None, "only what the page declares; the caller knows where it fetched it");
+    }
+
+    /// trafilatura guesses a date from a footer's year; newsdesk takes dates from what the
+    /// page declares only.
+    #[test]
+    fn a_page_that_declares_no_date_has_none_whatever_its_footer_says() {
+        let page = r#"<html><head><title>外链解禁</title></head><body><article><h1>外链解禁</h1>
+<p>9月17日，微信发布公告称，将分阶段落实平台互联互通的要求，用户可以直接打开外部链接。</p></article>
+<footer>© 2026 示例站点 2026-01-01 更新</footer></body></html>"#;
+        let doc = document(page, &url(), &ParseOptions::default());
+        assert_eq!(doc.front.published_at, None);
+        assert!(doc.body.contains("互联互通") && !doc.body.contains("示例站点"), "{}", doc.body);
     }
 
     #[test]
