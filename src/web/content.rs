@@ -204,22 +204,13 @@ fn with_images(stated: &str, found: &str) -> String {
     let mut out = if stated.contains("</p>") || stated.contains("<br") {
         stated.to_string()
     } else {
-        stated
-            .split('\n')
-            .map(str::trim)
-            .filter(|p| !p.is_empty())
-            .map(|p| format!("<p>{}</p>", escape(p)))
-            .collect()
+        super::paragraphs(stated, "\n")
     };
     let found = Html::parse_fragment(found);
     for img in found.select(&IMAGES) {
         out.push_str(&img.html());
     }
     out
-}
-
-fn escape(s: &str) -> String {
-    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;")
 }
 
 /// The first known container with text, as HTML; else the page's one `<article>`, if it has
@@ -240,14 +231,20 @@ fn extracted(dom: &Html) -> String {
     let html = dom.root_element().html();
     let opts =
         trafilatura::Options::default().with_fallback(true).with_images(true).with_exclude_comments(true);
-    let found = match trafilatura::extract(&html, &opts) {
-        Ok(r) if text_chars(&r.content_html) > 0 => r.content_html,
-        _ => return body(dom),
+    let (found, found_chars) = match trafilatura::extract(&html, &opts) {
+        Ok(r) => {
+            let n = text_chars(&r.content_html);
+            (r.content_html, n)
+        }
+        Err(_) => (String::new(), 0),
     };
+    if found_chars == 0 {
+        return body(dom);
+    }
     // The extractor sometimes drops a run of headings and lists from the middle of an
     // article; the block that holds most of the page's paragraph text then says more.
     match densest_block(dom) {
-        Some(block) if char_count(&block) * 4 > text_chars(&found) * 5 => block.inner_html(),
+        Some(block) if char_count(&block) * 4 > found_chars * 5 => block.inner_html(),
         _ => found,
     }
 }

@@ -53,7 +53,7 @@ pub fn items(text: &str, feed_url: &Url) -> Result<Vec<Item>, FeedError> {
             .or_else(|| entry.summary.as_ref().map(|s| s.content.as_str()))
             // RSS calls every description HTML; many are plain text whose paragraphs would
             // run together if read as HTML. Markup decides.
-            .map(|b| if looks_like_html(b) { b.to_string() } else { paragraphs(b) })
+            .map(|b| if looks_like_html(b) { b.to_string() } else { super::paragraphs(b, "\n\n") })
             .unwrap_or_default();
         let location = match &link {
             Some(_) => feed_url.to_string(),
@@ -127,19 +127,6 @@ fn utf8_declaration(text: &str) -> std::borrow::Cow<'_, str> {
 fn looks_like_html(s: &str) -> bool {
     let s = s.trim_start();
     s.starts_with('<') || s.contains("</p>") || s.contains("<br")
-}
-
-/// Plain text as HTML paragraphs, one per blank-line-separated block.
-fn paragraphs(text: &str) -> String {
-    text.split("\n\n")
-        .map(str::trim)
-        .filter(|p| !p.is_empty())
-        .map(|p| format!("<p>{}</p>", escape(p)))
-        .collect()
-}
-
-fn escape(s: &str) -> String {
-    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;")
 }
 
 /// A title as plain text, whatever markup the feed put in it.

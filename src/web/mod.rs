@@ -91,6 +91,15 @@ pub fn classify(content_type: Option<&str>, bytes: &[u8]) -> Result<Kind, NotAnA
     Ok(Kind::File { html: lower.starts_with('<') })
 }
 
+/// Plain text as HTML paragraphs, one per piece between `separator`s, escaped.
+fn paragraphs(text: &str, separator: &str) -> String {
+    text.split(separator)
+        .map(str::trim)
+        .filter(|p| !p.is_empty())
+        .map(|p| format!("<p>{}</p>", p.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;")))
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
