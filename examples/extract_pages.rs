@@ -34,7 +34,7 @@ fn main() {
         let Ok(raw) = source::read_file(&path, source::DEFAULT_MAX_FILE_BYTES) else { continue };
         let Ok(doc) = parse::parse(raw, &ParseOptions::default()) else { continue };
         let title = doc.front.title.clone().unwrap_or_default();
-        let body = if doc.format == parse::BodyFormat::Html { doc.body } else { markdown(&doc.body) };
+        let body = newsdesk::pipeline::body_html(doc.format, doc.body);
         let text = clean::clean(&body, false).text;
         let lead = format!("<p>{}</p>", text.split("\n\n").next().unwrap_or_default());
         for t in &templates {
@@ -74,10 +74,4 @@ fn main() {
         secs[0],
         secs[secs.len() - 1],
     );
-}
-
-fn markdown(md: &str) -> String {
-    let mut out = String::new();
-    pulldown_cmark::html::push_html(&mut out, pulldown_cmark::Parser::new(md));
-    out
 }

@@ -259,17 +259,18 @@ fn disguise(page: &str) -> String {
     .into_owned()
 }
 
-fn evaluate(extract: Extractor, disguised: bool) -> (Tally, Vec<(String, Tally)>) {
+fn evaluate(extract: Extractor, disguised: bool) -> Scores {
     let url = Url::parse("https://news.example.com/2026/12/a.html").unwrap();
     // EXTRACTION_SHOW=TEXT prints what was found on the pages whose label holds TEXT.
     let show = std::env::var("EXTRACTION_SHOW").ok();
-    let articles = articles();
+    static ARTICLES: std::sync::LazyLock<Vec<Article>> = std::sync::LazyLock::new(articles);
+    let articles = &*ARTICLES;
     let mut all = Tally::default();
     let mut per = Vec::new();
     for (name, template) in templates() {
         let lines = furniture(&template);
         let mut t = Tally::default();
-        for a in &articles {
+        for a in articles {
             let (page, expected) = fill(&template, a);
             let page = if disguised { disguise(&page) } else { page };
             let label = format!("{name} × {}", a.name);
@@ -306,6 +307,23 @@ fn table(who: &str, all: &Tally, per: &[(String, Tally)]) -> String {
     out
 }
 
+type Scores = (Tally, Vec<(String, Tally)>);
+
+/// The extractor alone and newsdesk on the same pages, their tables and newsdesk's worst pages
+/// printed.
+fn compare(disguised: bool) -> (Scores, Scores) {
+    let prefix = if disguised { "disguised: " } else { "" };
+    let baseline = evaluate(trafilatura_text, disguised);
+    eprintln!(
+        "{}",
+        table(&format!("{prefix}trafilatura crate alone (with_fallback)"), &baseline.0, &baseline.1)
+    );
+    let newsdesk = evaluate(newsdesk_text, disguised);
+    eprintln!("{}", table(&format!("{prefix}newsdesk"), &newsdesk.0, &newsdesk.1));
+    print_worst(&newsdesk.0);
+    (baseline, newsdesk)
+}
+
 fn print_worst(all: &Tally) {
     let mut worst = all.worst.clone();
     worst.sort_by(|a, b| a.0.total_cmp(&b.0));
@@ -317,11 +335,7 @@ fn print_worst(all: &Tally) {
 
 #[test]
 fn main_content_of_pages_in_common_templates_scores_f1_above_the_floor_with_no_boilerplate() {
-    let (baseline, baseline_per) = evaluate(trafilatura_text, false);
-    eprintln!("{}", table("trafilatura crate alone (with_fallback)", &baseline, &baseline_per));
-    let (all, per) = evaluate(newsdesk_text, false);
-    eprintln!("{}", table("newsdesk", &all, &per));
-    print_worst(&all);
+    let (_, (all, per)) = compare(false);
     let mut failures = Vec::new();
     for (name, t) in per.iter().map(|(n, t)| (n.as_str(), t)).chain([("all", &all)]) {
         let (f, _, _) = t.means();
@@ -337,11 +351,7 @@ fn main_content_of_pages_in_common_templates_scores_f1_above_the_floor_with_no_b
 /// helps, so this measures the structural rules and the extractor underneath.
 #[test]
 fn pages_whose_classes_say_nothing_still_beat_the_extractor_alone() {
-    let (baseline, baseline_per) = evaluate(trafilatura_text, true);
-    eprintln!("{}", table("disguised: trafilatura crate alone", &baseline, &baseline_per));
-    let (all, per) = evaluate(newsdesk_text, true);
-    eprintln!("{}", table("disguised: newsdesk", &all, &per));
-    print_worst(&all);
+    let ((baseline, _), (all, _)) = compare(true);
     let mut kept: HashMap<&str, usize> = HashMap::new();
     for b in &all.boilerplate {
         *kept.entry(b.rsplit(": ").next().unwrap_or_default()).or_default() += 1;

@@ -26,7 +26,6 @@
 //! Not here: metadata (see [`super::page`]; trafilatura's own metadata, its date guesses
 //! included, is not used), fetching, cleaning, the nesting guard (the caller's).
 
-use std::collections::HashSet;
 use std::sync::LazyLock;
 
 use ego_tree::NodeId;
@@ -182,9 +181,9 @@ const MAX_BOX_HEADING_CHARS: usize = 16;
 /// states `stated_body` (if it does).
 pub fn main_content(dom: &mut Html, title: Option<&str>, stated_body: Option<&str>) -> String {
     prune(dom, title);
-    let found = known_container(dom).unwrap_or_else(|| extracted(dom));
+    let (found, found_chars) = known_container(dom).unwrap_or_else(|| extracted(dom));
     match stated_body.filter(|b| chars(b) >= MIN_CONTAINER_CHARS) {
-        Some(stated) if chars(stated) * 5 >= text_chars(&found) * 4 => with_images(stated, &found),
+        Some(stated) if chars(stated) * 5 >= found_chars * 4 => with_images(stated, &found),
         _ => found,
     }
 }
@@ -213,21 +212,25 @@ fn with_images(stated: &str, found: &str) -> String {
     out
 }
 
-/// The first known container with text, as HTML; else the page's one `<article>`, if it has
-/// only one (several are a list of teasers).
-fn known_container(dom: &Html) -> Option<String> {
+/// The first known container with text, as HTML with its count of characters; else the page's
+/// one `<article>`, if it has only one (several are a list of teasers).
+fn known_container(dom: &Html) -> Option<(String, usize)> {
     static ARTICLE: LazyLock<Selector> = LazyLock::new(|| selector("article"));
-    let with_text = |e: &ElementRef<'_>| char_count(e) >= MIN_CONTAINER_CHARS;
-    let known = CONTAINERS.iter().find_map(|css| dom.select(css).filter(with_text).max_by_key(char_count));
+    fn with_text(e: ElementRef<'_>) -> Option<(usize, ElementRef<'_>)> {
+        Some((char_count(&e), e)).filter(|(n, _)| *n >= MIN_CONTAINER_CHARS)
+    }
+    let known =
+        CONTAINERS.iter().find_map(|css| dom.select(css).filter_map(with_text).max_by_key(|(n, _)| *n));
     let only_article = || {
         let mut articles = dom.select(&ARTICLE);
-        articles.next().filter(|a| articles.next().is_none() && with_text(a))
+        articles.next().filter(|_| articles.next().is_none()).and_then(with_text)
     };
-    known.or_else(only_article).map(|e| e.inner_html())
+    known.or_else(only_article).map(|(n, e)| (e.inner_html(), n))
 }
 
-/// What trafilatura finds in the pruned page; the page's body when it finds nothing.
-fn extracted(dom: &Html) -> String {
+/// What trafilatura finds in the pruned page, with its count of characters; the page's body
+/// when it finds nothing.
+fn extracted(dom: &Html) -> (String, usize) {
     let html = dom.root_element().html();
     let opts =
         trafilatura::Options::default().with_fallback(true).with_images(true).with_exclude_comments(true);
@@ -243,9 +246,9 @@ fn extracted(dom: &Html) -> String {
     }
     // The extractor sometimes drops a run of headings and lists from the middle of an
     // article; the block that holds most of the page's paragraph text then says more.
-    match densest_block(dom) {
-        Some(block) if char_count(&block) * 4 > found_chars * 5 => block.inner_html(),
-        _ => found,
+    match densest_block(dom).map(|block| (char_count(&block), block)) {
+        Some((n, block)) if n * 4 > found_chars * 5 => (block.inner_html(), n),
+        _ => (found, found_chars),
     }
 }
 
@@ -271,9 +274,10 @@ fn densest_block(dom: &Html) -> Option<ElementRef<'_>> {
     dom.tree.get(id).and_then(ElementRef::wrap)
 }
 
-fn body(dom: &Html) -> String {
+fn body(dom: &Html) -> (String, usize) {
     static BODY: LazyLock<Selector> = LazyLock::new(|| selector("body"));
-    dom.select(&BODY).next().map(|b| b.inner_html()).unwrap_or_else(|| dom.root_element().inner_html())
+    let body = dom.select(&BODY).next().unwrap_or_else(|| dom.root_element());
+    (body.inner_html(), char_count(&body))
 }
 
 fn char_count(e: &ElementRef<'_>) -> usize {
@@ -397,16 +401,12 @@ fn repeats_title(e: &ElementRef<'_>, title: &str) -> bool {
 fn prune(dom: &mut Html, title: Option<&str>) {
     let title = title.map(|t| t.split_whitespace().collect::<String>()).filter(|t| !t.is_empty());
     let mut doomed = Vec::new();
-    let mut inside_article: HashSet<NodeId> = HashSet::new();
-    let mut stack = vec![dom.root_element().id()];
-    while let Some(id) = stack.pop() {
+    // Each element with whether it sits inside the article's container.
+    let mut stack = vec![(dom.root_element().id(), false)];
+    while let Some((id, in_article)) = stack.pop() {
         let Some(e) = dom.tree.get(id).and_then(ElementRef::wrap) else { continue };
-        let in_article = e.parent().is_some_and(|p| inside_article.contains(&p.id()));
         let words = class_and_id(&e);
         let likely = is_likely(&e, &words);
-        if likely || in_article {
-            inside_article.insert(id);
-        }
         let name = e.value().name();
         let total = char_count(&e);
         let furniture = match name {
@@ -436,7 +436,9 @@ fn prune(dom: &mut Html, title: Option<&str>) {
         if furniture {
             doomed.push(id);
         } else {
-            stack.extend(e.children().filter(|c| c.value().is_element()).map(|c| c.id()));
+            stack.extend(
+                e.children().filter(|c| c.value().is_element()).map(|c| (c.id(), likely || in_article)),
+            );
         }
     }
     for id in doomed {
