@@ -13,6 +13,9 @@
 //! [`ingest`] drives a batch through the stages; [`segment`] is the Chinese/English word
 //! segmentation shared by the index and the query parser. See `ARCHITECTURE.md` for the map.
 //!
+//! [`server`] answers the same questions as the CLI over HTTP, with a web page; [`report`]
+//! writes them into one offline HTML file.
+//!
 //! Not here: the command line (the `newsdesk` binary's `cli/`).
 
 /// `Display`, `Debug`, `FromStr` and serde for a newtype over `u64` that leaves the program as
@@ -67,8 +70,10 @@ pub mod index;
 pub mod ingest;
 pub mod parse;
 pub mod pipeline;
+pub mod report;
 pub mod search;
 pub mod segment;
+pub mod server;
 pub mod source;
 pub mod stats;
 pub mod web;

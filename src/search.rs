@@ -99,14 +99,15 @@ pub fn search(store: &Store, req: &SearchRequest) -> Result<SearchResults, Searc
     Ok(SearchResults { query: req.query.clone(), total: page.total, took_ms, hits })
 }
 
-/// `ranges` sorted, with the ones that overlap made one (and repeats dropped): matches of Han pairs
-/// overlap (`粗钢`, `钢产` in `粗钢产`), and a printer walks the ranges in order.
+/// `ranges` sorted, with the ones that overlap or touch made one (and repeats dropped): matches of
+/// Han pairs overlap (`粗钢`, `钢产` in `粗钢产`), a word found by its characters comes as one
+/// range per character (`微`, `信`), and a printer walks the ranges in order.
 fn merged(mut ranges: Vec<[usize; 2]>) -> Vec<[usize; 2]> {
     ranges.sort_unstable();
     let mut out: Vec<[usize; 2]> = Vec::with_capacity(ranges.len());
     for [from, to] in ranges {
         match out.last_mut() {
-            Some(last) if from < last[1] => last[1] = last[1].max(to),
+            Some(last) if from <= last[1] => last[1] = last[1].max(to),
             _ => out.push([from, to]),
         }
     }
@@ -120,4 +121,16 @@ fn opening(text: &str, max_bytes: usize) -> String {
         end -= 1;
     }
     text[..end].to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ranges_that_overlap_or_touch_become_one() {
+        assert_eq!(merged(vec![[49, 50], [48, 49], [83, 84], [84, 85]]), vec![[48, 50], [83, 85]]);
+        assert_eq!(merged(vec![[0, 2], [1, 3], [5, 6]]), vec![[0, 3], [5, 6]]);
+        assert_eq!(merged(vec![[2, 4], [2, 4]]), vec![[2, 4]]);
+    }
 }

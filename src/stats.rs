@@ -10,7 +10,7 @@ use chrono::{DateTime, Datelike, Utc};
 use serde::Serialize;
 
 use crate::analyze::Taxonomy;
-use crate::index::{Facet, IndexError, Store};
+use crate::index::{Facet, IndexError, SearchError, SearchRequest, Store};
 
 #[derive(Debug, Clone, Serialize)]
 pub struct Count {
@@ -58,11 +58,6 @@ pub fn stats(store: &Store) -> Result<Stats, IndexError> {
             None => undated += 1,
         }
     })?;
-    let ranked = |m: BTreeMap<String, u64>| {
-        let mut v: Vec<Count> = m.into_iter().map(|(name, articles)| Count { name, articles }).collect();
-        v.sort_by(|a, b| b.articles.cmp(&a.articles).then_with(|| a.name.cmp(&b.name)));
-        v
-    };
     Ok(Stats {
         index: store.path().display().to_string(),
         index_bytes: store.size_on_disk(),
@@ -70,8 +65,8 @@ pub fn stats(store: &Store) -> Result<Stats, IndexError> {
         undated,
         first_published: first,
         last_published: last,
-        by_source: ranked(sources),
-        by_category: ranked(categories),
+        by_source: ranked(sources, usize::MAX),
+        by_category: ranked(categories, usize::MAX),
         by_month: months.into_iter().map(|(name, articles)| Count { name, articles }).collect(),
     })
 }
@@ -86,16 +81,28 @@ pub struct TopicStat {
     /// Every month (`YYYY-MM`, UTC) from the first to the last dated article in range, zeros
     /// included, so the series can be drawn as is.
     pub by_month: Vec<Count>,
+    /// For the topics asked about in detail: the keywords most of its articles in range carry,
+    /// by how many articles carry each.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub keywords: Option<Vec<Count>>,
+    /// For the topics asked about in detail: the entities most of its articles name.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub entities: Option<Vec<Count>>,
 }
 
+/// How many keywords and entities a topic in detail lists.
+pub const TOP_TERMS: usize = 12;
+
 /// Article counts per topic of `taxonomy` (then any other topic ids found in the index),
-/// counting only articles published in `[since, until)` when either is given.
+/// counting only articles published in `[since, until)` when either is given. The topics in
+/// `detail` also get their top keywords and entities over the same articles.
 pub fn topic_stats(
     store: &Store,
     taxonomy: &Taxonomy,
     since: Option<DateTime<Utc>>,
     until: Option<DateTime<Utc>>,
-) -> Result<Vec<TopicStat>, IndexError> {
+    detail: &[String],
+) -> Result<Vec<TopicStat>, SearchError> {
     let mut per_topic: BTreeMap<String, (u64, BTreeMap<String, u64>)> = BTreeMap::new();
     let mut all_months: Vec<(i32, u32)> = Vec::new();
     let dated = since.is_some() || until.is_some();
@@ -134,6 +141,8 @@ pub fn topic_stats(
             label_en: label.en.clone(),
             articles,
             by_month: series(&counts),
+            keywords: None,
+            entities: None,
         });
     }
     for (id, (articles, counts)) in per_topic {
@@ -143,9 +152,86 @@ pub fn topic_stats(
             id,
             articles,
             by_month: series(&counts),
+            keywords: None,
+            entities: None,
         });
     }
+    if !detail.is_empty() {
+        let mut terms = top_terms(store, detail, since, until)?;
+        for t in out.iter_mut().filter(|t| detail.contains(&t.id)) {
+            let (keywords, entities) = terms.remove(&t.id).unwrap_or_default();
+            t.keywords = Some(ranked(keywords, TOP_TERMS));
+            t.entities = Some(ranked(entities, TOP_TERMS));
+        }
+    }
     Ok(out)
+}
+
+type Tally = BTreeMap<String, u64>;
+
+/// Per topic of `topics`, how many of its articles in `[since, until)` carry each keyword and
+/// name each entity. Reads the stored records of those articles only.
+fn top_terms(
+    store: &Store,
+    topics: &[String],
+    since: Option<DateTime<Utc>>,
+    until: Option<DateTime<Utc>>,
+) -> Result<BTreeMap<String, (Tally, Tally)>, SearchError> {
+    /// The part of a stored record this reads.
+    #[derive(serde::Deserialize)]
+    struct Terms {
+        keywords: Vec<Term>,
+        topics: Vec<TopicId>,
+        entities: Vec<EntityText>,
+    }
+    #[derive(serde::Deserialize)]
+    struct Term {
+        term: String,
+    }
+    #[derive(serde::Deserialize)]
+    struct TopicId {
+        id: String,
+    }
+    #[derive(serde::Deserialize)]
+    struct EntityText {
+        text: String,
+    }
+    let req = SearchRequest {
+        query: "*".to_string(),
+        topics: topics.to_vec(),
+        since,
+        until,
+        ..SearchRequest::default()
+    };
+    let mut out: BTreeMap<String, (Tally, Tally)> = BTreeMap::new();
+    store.for_each_matching_record(&req, |json| {
+        let record: Terms = serde_json::from_str(json).map_err(|e| {
+            SearchError::Index(IndexError::Corrupt {
+                path: store.path().to_path_buf(),
+                id: String::new(),
+                message: e.to_string(),
+            })
+        })?;
+        for topic in record.topics.iter().filter(|t| topics.contains(&t.id)) {
+            let (keywords, entities) = out.entry(topic.id.clone()).or_default();
+            for k in &record.keywords {
+                *keywords.entry(k.term.clone()).or_default() += 1;
+            }
+            for e in &record.entities {
+                *entities.entry(e.text.clone()).or_default() += 1;
+            }
+        }
+        Ok::<(), SearchError>(())
+    })?;
+    Ok(out)
+}
+
+/// The `n` largest counts of `m`, most first (ties by name).
+fn ranked(m: Tally, n: usize) -> Vec<Count> {
+    let mut v: Vec<Count> = m.into_iter().map(|(name, articles)| Count { name, articles }).collect();
+    v.sort_by(|a, b| b.articles.cmp(&a.articles).then_with(|| a.name.cmp(&b.name)));
+    v.truncate(n);
+    v
 }
 
 fn month_range(first: Option<(i32, u32)>, last: Option<(i32, u32)>) -> Vec<String> {

@@ -105,7 +105,8 @@ Topic ids come from the taxonomy (the built-in one, or --taxonomy FILE). Months 
 
 Examples:
   newsdesk topics
-  newsdesk topics --since 2021-07-01 --until 2021-12-31 --json")]
+  newsdesk topics --since 2021-07-01 --until 2021-12-31 --json
+  newsdesk topics --topic platform-interconnection --topic antitrust")]
     Topics(TopicsArgs),
     /// Re-run analysis (topics, keywords, entities, summary, duplicates) over the stored articles
     #[command(after_help = "\
@@ -133,6 +134,69 @@ Examples:
   newsdesk prune --missing --dry-run
   newsdesk prune --missing")]
     Prune(PruneArgs),
+    /// Serve the index over HTTP: a JSON API and a search page with topic charts
+    #[command(after_help = "\
+Endpoints (JSON bodies are those of the matching command's --json; docs/http-api.md lists all):
+  /                       the search page (also /?q=互联互通&topic=antitrust, /?view=topics)
+  /api/search?q=…         search: limit, offset, sort, topic, entity, category, since, until, dedupe
+  /api/articles/ID        one article
+  /api/topics             counts per topic and month (topic=ID adds its keywords and entities)
+  /api/stats              counts per source, category and month
+  /api/openapi.json       the OpenAPI description
+  /healthz                article count and last commit time
+
+Only 127.0.0.1 by default. Another address is refused without a token unless --insecure. With a
+token every /api request needs `Authorization: Bearer TOKEN`; prefer NEWSDESK_TOKEN to --token,
+which other users of the machine can see in the process list. Articles that a concurrent
+`newsdesk ingest` commits show up within a second. Ctrl-C (or SIGTERM) stops it, letting
+requests in flight finish.
+
+Examples:
+  newsdesk serve
+  NEWSDESK_TOKEN=$(openssl rand -hex 16) newsdesk serve --addr 0.0.0.0:7700
+  curl 'http://127.0.0.1:7700/api/search?q=互联互通&limit=3'")]
+    Serve(ServeArgs),
+    /// Write a self-contained HTML report: topic trends, top keywords and entities, sources, duplicates
+    #[command(after_help = "\
+The file needs nothing else to open: charts are inline SVG, styles are inline, and it loads
+nothing from the network. It records the period, topics, index and time it was made.
+
+Examples:
+  newsdesk report --out report.html
+  newsdesk report --out h2.html --since 2021-07-01 --until 2021-12-31 --topic platform-interconnection")]
+    Report(ReportArgs),
+}
+
+#[derive(Args)]
+pub struct ServeArgs {
+    /// Address to listen on (port 0 picks a free one; the address is printed on stderr)
+    #[arg(long, value_name = "IP:PORT", default_value = "127.0.0.1:7700")]
+    pub addr: std::net::SocketAddr,
+    /// Require `Authorization: Bearer TOKEN` on /api [env: NEWSDESK_TOKEN]
+    #[arg(long, value_name = "TOKEN", env = "NEWSDESK_TOKEN", hide_env_values = true, hide_env = true)]
+    pub token: Option<String>,
+    /// Allow a non-loopback address without a token (anyone who can reach it can read the archive)
+    #[arg(long)]
+    pub insecure: bool,
+    /// How often to look for articles committed by another process
+    #[arg(long, value_name = "DURATION", default_value = "1s", value_parser = parse_duration)]
+    pub reload_every: Duration,
+}
+
+#[derive(Args)]
+pub struct ReportArgs {
+    /// The HTML file to write
+    #[arg(long, value_name = "FILE.html")]
+    pub out: PathBuf,
+    /// Only articles published on or after DATE
+    #[arg(long, value_name = "DATE")]
+    pub since: Option<String>,
+    /// Only articles published before DATE; a bare day includes that day
+    #[arg(long, value_name = "DATE")]
+    pub until: Option<String>,
+    /// Topics to chart and describe (repeatable; default: the five with most articles)
+    #[arg(long = "topic", value_name = "ID")]
+    pub topics: Vec<String>,
 }
 
 #[derive(Args)]
@@ -175,6 +239,9 @@ pub struct TopicsArgs {
     /// Only articles published before DATE; a bare day includes that day
     #[arg(long, value_name = "DATE")]
     pub until: Option<String>,
+    /// Also list this topic's top keywords and entities over the period (repeatable)
+    #[arg(long = "topic", value_name = "ID")]
+    pub topics: Vec<String>,
     /// Print JSON
     #[arg(long)]
     pub json: bool,

@@ -156,6 +156,18 @@ pub fn print_topics(out: &mut impl Write, topics: &[stats::TopicStat]) -> std::i
         let series: Vec<u64> = t.by_month.iter().map(|c| c.articles).collect();
         writeln!(out, "{:width$}  {:>5}  {}  {}", t.id, t.articles, sparkline(&series), t.label)?;
     }
+    for t in topics {
+        for (what, counts) in [("keywords", &t.keywords), ("entities", &t.entities)] {
+            let Some(counts) = counts else { continue };
+            let listed: Vec<String> = counts.iter().map(|c| format!("{} {}", c.name, c.articles)).collect();
+            writeln!(
+                out,
+                "\n{} {what}: {}",
+                t.id,
+                if listed.is_empty() { "none".into() } else { listed.join(", ") }
+            )?;
+        }
+    }
     Ok(())
 }
 

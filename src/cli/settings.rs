@@ -14,7 +14,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use anyhow::{bail, Context, Result};
-use chrono::{DateTime, FixedOffset, Utc};
+use chrono::FixedOffset;
 use newsdesk::analyze::{Analyzer, Taxonomy};
 use newsdesk::fetch::FetchOptions;
 use newsdesk::index::{self, Store, DEFAULT_INDEX_DIR};
@@ -86,27 +86,9 @@ pub fn load_analyzer(taxonomy: Option<&Path>) -> Result<Analyzer> {
     Ok(Analyzer::new(Taxonomy::from_yaml(&text, &path.display().to_string())?))
 }
 
-/// A `[since, until)` range of publication times.
-pub type DateRange = (Option<DateTime<Utc>>, Option<DateTime<Utc>>);
-
-/// The `--since`/`--until` bounds: `[since, until)`, a bare day as `until` included. A range
-/// that holds no instant is an error rather than a silent empty result.
-pub fn date_range(since: Option<&str>, until: Option<&str>, zone: FixedOffset) -> Result<DateRange> {
-    let from = since.map(|s| date_bound(s, zone, false, "since")).transpose()?;
-    let to = until.map(|s| date_bound(s, zone, true, "until")).transpose()?;
-    if let (Some(f), Some(t), Some(since), Some(until)) = (from, to, since, until) {
-        if f >= t {
-            bail!("--since {since} is not before --until {until}, so nothing can match; swap them?");
-        }
-    }
-    Ok((from, to))
-}
-
-fn date_bound(s: &str, zone: FixedOffset, end_of_day: bool, flag: &str) -> Result<DateTime<Utc>> {
-    let Some(t) = date::parse_date(s, zone) else {
-        bail!("--{flag} {s:?} is not a date; use e.g. 2021-08-20 or 2021-08-20T15:00:00+08:00");
-    };
-    Ok(if end_of_day && date::is_day_only(s) { t + chrono::Duration::days(1) } else { t })
+/// The `--since`/`--until` bounds (see [`date::range`]).
+pub fn date_range(since: Option<&str>, until: Option<&str>, zone: FixedOffset) -> Result<date::DateRange> {
+    Ok(date::range(since, until, zone, ["--since", "--until"])?)
 }
 
 impl FetchFlags {

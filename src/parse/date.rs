@@ -95,6 +95,46 @@ pub fn is_day_only(s: &str) -> bool {
     NAIVE_DATE.iter().any(|f| NaiveDate::parse_from_str(s.trim(), f).is_ok())
 }
 
+/// A `[since, until)` range of publication times.
+pub type DateRange = (Option<DateTime<Utc>>, Option<DateTime<Utc>>);
+
+/// A `since`/`until` pair that is not a range. `names` are how the caller's user wrote the two
+/// bounds (`--since` on the command line, `since` in a URL).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum RangeError {
+    #[error("{name} {value:?} is not a date; use e.g. 2021-08-20 or 2021-08-20T15:00:00+08:00")]
+    NotADate { name: &'static str, value: String },
+    #[error("{since_name} {since} is not before {until_name} {until}, so nothing can match; swap them?")]
+    Empty { since_name: &'static str, since: String, until_name: &'static str, until: String },
+}
+
+/// The bounds `since` and `until` as `[since, until)`, a bare day as `until` included. A range
+/// that holds no instant is an error rather than a silent empty result.
+pub fn range(
+    since: Option<&str>,
+    until: Option<&str>,
+    zone: FixedOffset,
+    names: [&'static str; 2],
+) -> Result<DateRange, RangeError> {
+    let bound = |s: &str, end_of_day: bool, name: &'static str| {
+        let t = parse_date(s, zone).ok_or_else(|| RangeError::NotADate { name, value: s.to_string() })?;
+        Ok::<_, RangeError>(if end_of_day && is_day_only(s) { t + chrono::Duration::days(1) } else { t })
+    };
+    let from = since.map(|s| bound(s, false, names[0])).transpose()?;
+    let to = until.map(|s| bound(s, true, names[1])).transpose()?;
+    if let (Some(f), Some(t), Some(since), Some(until)) = (from, to, since, until) {
+        if f >= t {
+            return Err(RangeError::Empty {
+                since_name: names[0],
+                since: since.to_string(),
+                until_name: names[1],
+                until: until.to_string(),
+            });
+        }
+    }
+    Ok((from, to))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

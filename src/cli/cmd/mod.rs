@@ -9,7 +9,9 @@ mod ingest;
 mod prune;
 mod reanalyze;
 mod remove;
+mod report;
 mod search;
+mod serve;
 mod show;
 mod stats;
 mod topics;
@@ -33,5 +35,7 @@ pub fn run(globals: &Globals, command: Command) -> Result<ExitCode> {
         Command::Reanalyze => reanalyze::run(globals),
         Command::Remove(args) => remove::run(globals, args),
         Command::Prune(args) => prune::run(globals, args),
+        Command::Serve(args) => serve::run(globals, args),
+        Command::Report(args) => report::run(globals, args),
     }
 }

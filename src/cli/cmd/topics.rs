@@ -16,7 +16,13 @@ pub fn run(globals: &Globals, args: TopicsArgs) -> Result<ExitCode> {
     let store = globals.open_store()?;
     let analyzer = globals.analyzer()?;
     let (since, until) = date_range(args.since.as_deref(), args.until.as_deref(), date::default_zone())?;
-    let topics = newsdesk::stats::topic_stats(&store, analyzer.taxonomy(), since, until)?;
+    let known = |id: &String| analyzer.taxonomy().topics().any(|(t, _)| t == id.as_str());
+    if let Some(unknown) = args.topics.iter().find(|id| !known(id)) {
+        anyhow::bail!(
+            "--topic {unknown:?} is not a topic of the taxonomy; `newsdesk topics` lists their ids"
+        );
+    }
+    let topics = newsdesk::stats::topic_stats(&store, analyzer.taxonomy(), since, until, &args.topics)?;
     emit(args.json, &topics, |out| print_topics(out, &topics))?;
     Ok(ExitCode::SUCCESS)
 }

@@ -1,0 +1,175 @@
+//! `newsdesk serve`: the read-only HTTP API over an open store, and the web page that uses it.
+//!
+//! ```text
+//! /               the page (assets embedded in the binary, see `assets`)
+//! /assets/…       its script, styles and the vendored chart library
+//! /healthz        article count and last commit time
+//! /api/…          JSON, the same bodies as the CLI's `--json` (see `api`)
+//! ```
+//!
+//! Every response carries a strict Content-Security-Policy (no inline script, nothing from
+//! another origin but images). With a token, every `/api` request needs `Authorization: Bearer
+//! TOKEN` (compared in constant time). Requests with a body over [`MAX_BODY_BYTES`] get 413. The
+//! store is reloaded every [`Options::reload_every`], so articles a concurrent `newsdesk ingest`
+//! commits become searchable without a restart; the server never writes.
+//!
+//! Not here: what a query means (`search`, `stats`), binding and signals (the CLI's `serve`).
+
+mod api;
+mod assets;
+
+use std::future::Future;
+use std::sync::Arc;
+use std::time::{Duration, Instant, SystemTime};
+
+use axum::extract::{Request, State};
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::Router;
+use sha2::{Digest, Sha256};
+use subtle::ConstantTimeEq;
+
+use crate::analyze::Analyzer;
+use crate::index::Store;
+
+pub use api::ApiError;
+
+/// Largest request body accepted (the API takes none; this only bounds what a client may send).
+pub const MAX_BODY_BYTES: u64 = 16 * 1024;
+
+/// The Content-Security-Policy of every response: the page's own script and styles only, no
+/// inline script, images from anywhere (articles keep their images at their real URLs).
+pub const CSP: &str =
+    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' https: http: data:; \
+connect-src 'self'; font-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
+
+/// How the server behaves.
+#[derive(Debug, Clone)]
+pub struct Options {
+    /// When set, `/api` requests must carry `Authorization: Bearer TOKEN`.
+    pub token: Option<String>,
+    /// How often to look for new commits of the index.
+    pub reload_every: Duration,
+}
+
+impl Default for Options {
+    fn default() -> Options {
+        Options { token: None, reload_every: Duration::from_secs(1) }
+    }
+}
+
+/// What every handler shares.
+pub(crate) struct AppState {
+    store: Store,
+    analyzer: Analyzer,
+    /// SHA-256 of the token: comparing digests hides the token's length too.
+    token: Option<[u8; 32]>,
+}
+
+/// Serves `store` on `listener` until `shutdown` completes, then finishes the requests in flight.
+pub async fn serve(
+    listener: tokio::net::TcpListener,
+    store: Store,
+    analyzer: Analyzer,
+    options: Options,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    let token = options.token.as_deref().map(|t| Sha256::digest(t.as_bytes()).into());
+    let state = Arc::new(AppState { store, analyzer, token });
+    let reloader = tokio::spawn(reload_loop(Arc::clone(&state), options.reload_every));
+    let served = axum::serve(listener, router(state)).with_graceful_shutdown(shutdown).await;
+    reloader.abort();
+    served
+}
+
+/// The whole application: routes and the layers around them.
+fn router(state: Arc<AppState>) -> Router {
+    let api = api::routes().route_layer(middleware::from_fn_with_state(Arc::clone(&state), require_token));
+    Router::new()
+        .merge(assets::routes())
+        .route("/healthz", axum::routing::get(api::healthz))
+        .nest("/api", api)
+        .fallback(api::not_found)
+        .method_not_allowed_fallback(api::method_not_allowed)
+        .with_state(state)
+        .layer(middleware::from_fn(bounded_and_logged))
+}
+
+/// Refuses oversized bodies, adds the security headers, and logs one line per request.
+async fn bounded_and_logged(req: Request, next: Next) -> Response {
+    let started = Instant::now();
+    let method = req.method().clone();
+    let uri = req.uri().clone();
+    let declared = req
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    let mut response = if declared.is_some_and(|n| n > MAX_BODY_BYTES) {
+        ApiError::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "payload_too_large",
+            format!("request bodies are limited to {MAX_BODY_BYTES} bytes; the API reads its parameters from the URL"),
+        )
+        .into_response()
+    } else {
+        next.run(req).await
+    };
+    let headers = response.headers_mut();
+    headers.insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(CSP));
+    headers.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    headers.insert(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
+    headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    tracing::info!(
+        target: "newsdesk::server",
+        "{method} {uri} {} {:.1} ms",
+        response.status().as_u16(),
+        started.elapsed().as_secs_f64() * 1000.0
+    );
+    response
+}
+
+/// 401 unless the request carries the server's token (when it has one).
+async fn require_token(State(state): State<Arc<AppState>>, req: Request, next: Next) -> Response {
+    let Some(expected) = state.token else { return next.run(req).await };
+    let given = req
+        .headers()
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .map(|t| Sha256::digest(t.trim().as_bytes()));
+    match given {
+        Some(digest) if bool::from(digest.as_slice().ct_eq(&expected)) => next.run(req).await,
+        _ => {
+            let mut response = ApiError::new(
+                StatusCode::UNAUTHORIZED,
+                "unauthorized",
+                "this server needs a token: send `Authorization: Bearer TOKEN`".to_string(),
+            )
+            .into_response();
+            response.headers_mut().insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+            response
+        }
+    }
+}
+
+/// Reloads the store's reader every `every`, so that new commits become visible.
+async fn reload_loop(state: Arc<AppState>, every: Duration) {
+    let mut tick = tokio::time::interval(every);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tick.tick().await;
+        let state = Arc::clone(&state);
+        match tokio::task::spawn_blocking(move || state.store.reload()).await {
+            Ok(Ok(())) => {}
+            Ok(Err(e)) => tracing::warn!("cannot reload the index: {e}"),
+            Err(e) => tracing::warn!("index reload task failed: {e}"),
+        }
+    }
+}
+
+/// When the index was last committed: the time its `meta.json` was written.
+fn last_commit(store: &Store) -> Option<SystemTime> {
+    std::fs::metadata(store.path().join("meta.json")).and_then(|m| m.modified()).ok()
+}
