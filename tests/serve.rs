@@ -292,6 +292,26 @@ fn articles_a_concurrent_ingest_commits_become_searchable() {
     assert_eq!(server.get("/healthz").json()["articles"], cli_json(&index, &["stats"])["articles"]);
 }
 
+#[test]
+fn a_repeated_request_is_answered_from_the_cache_until_the_index_changes() {
+    let (_dir, index) = index();
+    let server = Served::start(&index, &[]);
+    let path = "/api/search?q=%E5%BE%AE%E4%BF%A1&limit=5";
+    let first = server.get(path);
+    let second = server.get(path);
+    assert_eq!(
+        (&first.headers["x-cache"], &second.headers["x-cache"]),
+        (&"miss".parse().unwrap(), &"hit".parse().unwrap())
+    );
+    assert_eq!(first.body, second.body);
+    // (That a commit makes the cached answers stale is shown by the concurrent-ingest test,
+    // which asks the same question until the new articles appear.)
+    let uncached = Served::start(&index, &["--cache", "0"]);
+    let answer = uncached.get(path);
+    assert!(!answer.headers.contains_key("x-cache"));
+    assert_eq!(untimed(answer.json()), untimed(first.json()));
+}
+
 #[cfg(unix)]
 #[test]
 fn sigterm_stops_the_server_cleanly() {

@@ -120,8 +120,20 @@ macro_rules! snap {
 
 #[test]
 fn help_of_every_command() {
-    let commands =
-        ["", "ingest", "search", "show", "stats", "export", "topics", "reanalyze", "remove", "prune", "serve", "report"];
+    let commands = [
+        "",
+        "ingest",
+        "search",
+        "show",
+        "stats",
+        "export",
+        "topics",
+        "reanalyze",
+        "remove",
+        "prune",
+        "serve",
+        "report",
+    ];
     for command in commands {
         let mut args: Vec<&str> = command.split_whitespace().collect();
         args.push("--help");

@@ -181,6 +181,9 @@ pub struct ServeArgs {
     /// How often to look for articles committed by another process
     #[arg(long, value_name = "DURATION", default_value = "1s", value_parser = parse_duration)]
     pub reload_every: Duration,
+    /// Answers kept for repeated requests, reused until the index changes (0 turns it off)
+    #[arg(long, value_name = "ENTRIES", default_value_t = 1024)]
+    pub cache: usize,
 }
 
 #[derive(Args)]

@@ -139,6 +139,15 @@ impl Store {
         self.reader.searcher()
     }
 
+    /// Which commits the store sees: equal values mean the same articles, so an answer computed
+    /// under one value holds as long as it lasts. A reload that finds nothing new keeps it.
+    pub fn view(&self) -> u64 {
+        use std::hash::{Hash, Hasher};
+        let mut h = std::collections::hash_map::DefaultHasher::new();
+        self.searcher().generation().segments().hash(&mut h);
+        h.finish()
+    }
+
     /// How many articles are committed (as of the last reload).
     pub fn num_articles(&self) -> u64 {
         self.searcher().num_docs()

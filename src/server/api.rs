@@ -11,8 +11,9 @@
 
 use std::sync::Arc;
 
+use axum::body::Bytes;
 use axum::extract::{Path, RawQuery, State};
-use axum::http::{header, HeaderValue, StatusCode};
+use axum::http::{header, HeaderValue, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::Router;
@@ -112,22 +113,40 @@ impl From<date::RangeError> for ApiError {
 /// `value` as a compact JSON response.
 fn json_body<T: Serialize>(value: &T) -> Response {
     match serde_json::to_vec(value) {
-        Ok(bytes) => {
-            ([(header::CONTENT_TYPE, HeaderValue::from_static("application/json"))], bytes).into_response()
-        }
+        Ok(bytes) => json_bytes(Bytes::from(bytes), None),
         Err(e) => ApiError::internal(&e).into_response(),
     }
 }
 
-/// Runs `work` on the blocking pool (searching is CPU and disk work) and sends its value.
-async fn answer<T, F>(state: Arc<AppState>, work: F) -> Result<Response, ApiError>
+fn json_bytes(body: Bytes, cache: Option<&'static str>) -> Response {
+    let mut response =
+        ([(header::CONTENT_TYPE, HeaderValue::from_static("application/json"))], body).into_response();
+    if let Some(state) = cache {
+        response.headers_mut().insert("x-cache", HeaderValue::from_static(state));
+    }
+    response
+}
+
+/// The answer to the request `uri`: from the cache when the store still sees the commits it
+/// was computed under, else by `work` on the blocking pool (searching is CPU and disk work).
+async fn answer<T, F>(state: Arc<AppState>, uri: &Uri, work: F) -> Result<Response, ApiError>
 where
     T: Serialize + Send + 'static,
     F: FnOnce(&AppState) -> Result<T, ApiError> + Send + 'static,
 {
+    let key = uri.path_and_query().map_or_else(|| uri.path().to_string(), |pq| pq.as_str().to_string());
+    // Taken before the work: an answer never sits under a view older than the one it saw.
+    let view = state.store.view();
+    if let Some(body) = state.cache.as_ref().and_then(|c| c.get(&key, view)) {
+        return Ok(json_bytes(body, Some("hit")));
+    }
+    let worker = Arc::clone(&state);
     let value =
-        tokio::task::spawn_blocking(move || work(&state)).await.map_err(|e| ApiError::internal(&e))??;
-    Ok(json_body(&value))
+        tokio::task::spawn_blocking(move || work(&worker)).await.map_err(|e| ApiError::internal(&e))??;
+    let Some(cache) = &state.cache else { return Ok(json_body(&value)) };
+    let body = Bytes::from(serde_json::to_vec(&value).map_err(|e| ApiError::internal(&e))?);
+    cache.put(key, view, body.clone());
+    Ok(json_bytes(body, Some("miss")))
 }
 
 /// The parameters of a query string, checked against the names an endpoint knows.
@@ -212,7 +231,11 @@ const SEARCH_PARAMS: &[&str] =
     &["q", "limit", "offset", "sort", "topic", "entity", "category", "author", "since", "until", "dedupe"];
 
 /// `GET /api/search`: `newsdesk search --json`.
-async fn search(State(state): State<Arc<AppState>>, RawQuery(raw): RawQuery) -> Result<Response, ApiError> {
+async fn search(
+    State(state): State<Arc<AppState>>,
+    uri: Uri,
+    RawQuery(raw): RawQuery,
+) -> Result<Response, ApiError> {
     let p = Params::parse(raw, SEARCH_PARAMS)?;
     let query = p.one("q")?.unwrap_or("*").to_string();
     if query.chars().count() > MAX_QUERY_CHARS {
@@ -238,39 +261,46 @@ async fn search(State(state): State<Arc<AppState>>, RawQuery(raw): RawQuery) -> 
         entity: p.one("entity")?.map(String::from),
         dedupe: p.flag("dedupe")?,
     };
-    answer(state, move |s| Ok(crate::search::search(&s.store, &req)?)).await
+    answer(state, &uri, move |s| Ok(crate::search::search(&s.store, &req)?)).await
 }
 
 /// `GET /api/articles/{id}`: `newsdesk show ID --json`.
-async fn article(State(state): State<Arc<AppState>>, Path(id): Path<String>) -> Result<Response, ApiError> {
-    let not_found =
-        || ApiError::new(StatusCode::NOT_FOUND, "not_found", format!("no article with id {id:?}"));
+async fn article(
+    State(state): State<Arc<AppState>>,
+    uri: Uri,
+    Path(id): Path<String>,
+) -> Result<Response, ApiError> {
     // Anything that is not an id is simply not in the index, as for `newsdesk show`.
-    let Ok(parsed) = id.parse() else { return Err(not_found()) };
-    let found = tokio::task::spawn_blocking(move || state.store.get(parsed))
-        .await
-        .map_err(|e| ApiError::internal(&e))??;
-    match found {
-        Some(article) => Ok(json_body(&article)),
-        None => Err(not_found()),
-    }
+    let parsed = id.parse().ok();
+    let not_found =
+        move || ApiError::new(StatusCode::NOT_FOUND, "not_found", format!("no article with id {id:?}"));
+    let Some(parsed) = parsed else { return Err(not_found()) };
+    answer(state, &uri, move |s| s.store.get(parsed)?.ok_or_else(not_found)).await
 }
 
 /// `GET /api/topics`: `newsdesk topics --json` (with `topic=`, as `--topic`).
-async fn topics(State(state): State<Arc<AppState>>, RawQuery(raw): RawQuery) -> Result<Response, ApiError> {
+async fn topics(
+    State(state): State<Arc<AppState>>,
+    uri: Uri,
+    RawQuery(raw): RawQuery,
+) -> Result<Response, ApiError> {
     let p = Params::parse(raw, &["since", "until", "topic"])?;
     let (since, until) = p.range()?;
     let detail = p.topics(&state)?;
-    answer(state, move |s| {
+    answer(state, &uri, move |s| {
         Ok(crate::stats::topic_stats(&s.store, s.analyzer.taxonomy(), since, until, &detail)?)
     })
     .await
 }
 
 /// `GET /api/stats`: `newsdesk stats --json`.
-async fn stats(State(state): State<Arc<AppState>>, RawQuery(raw): RawQuery) -> Result<Response, ApiError> {
+async fn stats(
+    State(state): State<Arc<AppState>>,
+    uri: Uri,
+    RawQuery(raw): RawQuery,
+) -> Result<Response, ApiError> {
     Params::parse(raw, &[])?;
-    answer(state, |s| Ok(crate::stats::stats(&s.store)?)).await
+    answer(state, &uri, |s| Ok(crate::stats::stats(&s.store)?)).await
 }
 
 /// `GET /healthz`: whether the server can read its index, how many articles it sees, and when

@@ -11,7 +11,8 @@
 //! another origin but images). With a token, every `/api` request needs `Authorization: Bearer
 //! TOKEN` (compared in constant time). Requests with a body over [`MAX_BODY_BYTES`] get 413. The
 //! store is reloaded every [`Options::reload_every`], so articles a concurrent `newsdesk ingest`
-//! commits become searchable without a restart; the server never writes.
+//! commits become searchable without a restart; the server never writes. Answers are kept in a
+//! small LRU cache ([`Options::cache_entries`]) for as long as the store sees the same commits.
 //!
 //! Not here: what a query means (`search`, `stats`), binding and signals (the CLI's `serve`).
 
@@ -19,14 +20,17 @@ mod api;
 mod assets;
 
 use std::future::Future;
-use std::sync::Arc;
+use std::num::NonZeroUsize;
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant, SystemTime};
 
+use axum::body::Bytes;
 use axum::extract::{Request, State};
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::Router;
+use lru::LruCache;
 use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 
@@ -51,11 +55,13 @@ pub struct Options {
     pub token: Option<String>,
     /// How often to look for new commits of the index.
     pub reload_every: Duration,
+    /// How many answers to keep for repeated requests (0: none).
+    pub cache_entries: usize,
 }
 
 impl Default for Options {
     fn default() -> Options {
-        Options { token: None, reload_every: Duration::from_secs(1) }
+        Options { token: None, reload_every: Duration::from_secs(1), cache_entries: 1024 }
     }
 }
 
@@ -65,6 +71,30 @@ pub(crate) struct AppState {
     analyzer: Analyzer,
     /// SHA-256 of the token: comparing digests hides the token's length too.
     token: Option<[u8; 32]>,
+    cache: Option<Cache>,
+}
+
+/// Answers already sent, by request path and query, each with the [`Store::view`] it was
+/// computed under: an answer is only reused while the store sees the same commits, so a
+/// commit of a concurrent ingest makes every older answer stale at once.
+pub(crate) struct Cache(Mutex<LruCache<String, (u64, Bytes)>>);
+
+impl Cache {
+    fn new(entries: usize) -> Option<Cache> {
+        NonZeroUsize::new(entries).map(|n| Cache(Mutex::new(LruCache::new(n))))
+    }
+
+    pub(crate) fn get(&self, key: &str, view: u64) -> Option<Bytes> {
+        let mut cache = self.0.lock().unwrap_or_else(PoisonError::into_inner);
+        match cache.get(key) {
+            Some((at, body)) if *at == view => Some(body.clone()),
+            _ => None,
+        }
+    }
+
+    pub(crate) fn put(&self, key: String, view: u64, body: Bytes) {
+        self.0.lock().unwrap_or_else(PoisonError::into_inner).put(key, (view, body));
+    }
 }
 
 /// Serves `store` on `listener` until `shutdown` completes, then finishes the requests in flight.
@@ -76,7 +106,7 @@ pub async fn serve(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     let token = options.token.as_deref().map(|t| Sha256::digest(t.as_bytes()).into());
-    let state = Arc::new(AppState { store, analyzer, token });
+    let state = Arc::new(AppState { store, analyzer, token, cache: Cache::new(options.cache_entries) });
     let reloader = tokio::spawn(reload_loop(Arc::clone(&state), options.reload_every));
     let served = axum::serve(listener, router(state)).with_graceful_shutdown(shutdown).await;
     reloader.abort();

@@ -43,7 +43,7 @@ pub fn run(globals: &Globals, args: ServeArgs) -> Result<ExitCode> {
             globals.index().display(),
             store.num_articles()
         );
-        let options = Options { token, reload_every: args.reload_every };
+        let options = Options { token, reload_every: args.reload_every, cache_entries: args.cache };
         server::serve(listener, store, analyzer, options, shutdown_signal())
             .await
             .context("the server stopped")?;
