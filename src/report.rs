@@ -313,11 +313,14 @@ fn section(
     );
 }
 
+/// `s` as one CSV field: quoted when it holds a separator, and with a leading `'` when a
+/// spreadsheet would read it as a formula (a source named `=HYPERLINK(…)`).
 fn csv_field(s: &str) -> String {
-    if s.contains([',', '"', '\n']) {
+    let s = if s.starts_with(['=', '+', '-', '@']) { format!("'{s}") } else { s.to_string() };
+    if s.contains([',', '"', '\n', '\r']) {
         format!("\"{}\"", s.replace('"', "\"\""))
     } else {
-        s.to_string()
+        s
     }
 }
 
@@ -414,6 +417,8 @@ mod tests {
         assert_eq!(csv_field("a,b"), "\"a,b\"");
         assert_eq!(csv_field("say \"hi\""), "\"say \"\"hi\"\"\"");
         assert_eq!(csv_field("互联互通"), "互联互通");
+        assert_eq!(csv_field("=1+1"), "'=1+1");
+        assert_eq!(csv_field("a\rb"), "\"a\rb\"");
     }
 
     #[test]

@@ -90,6 +90,12 @@ pub struct TopicStat {
     pub entities: Option<Vec<Count>>,
 }
 
+/// The first of `asked` that is none of the topics of `stats` (the taxonomy's, and those found
+/// in the index), if any.
+pub fn unknown_topic<'a>(stats: &[TopicStat], asked: &'a [String]) -> Option<&'a String> {
+    asked.iter().find(|id| !stats.iter().any(|t| &t.id == *id))
+}
+
 /// How many keywords and entities a topic in detail lists.
 pub const TOP_TERMS: usize = 12;
 

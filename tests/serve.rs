@@ -114,7 +114,15 @@ fn each_mistake_gets_its_status_and_a_json_error() {
         ("/api/search?dedupe=maybe", 400, "bad_parameter"),
         ("/api/search?q=a&q=b", 400, "bad_parameter"),
         ("/api/search?qq=1", 400, "unknown_parameter"),
-        ("/api/search?topic=no-such-topic", 400, "unknown_topic"),
+        ("/api/topics?topic=no-such-topic", 400, "unknown_topic"),
+        // A query that parses but cannot run on that field is the user's mistake, not a 500.
+        ("/api/search?q=title:*", 400, "bad_query"),
+        ("/api/search?q=nofield:*", 400, "bad_query"),
+        // Dates the index cannot hold are refused rather than wrapped around.
+        ("/api/search?since=2300-01-01", 400, "bad_date"),
+        ("/api/search?until=0020-01-01", 400, "bad_date"),
+        ("/api/articles/0000000000000000?x=1", 400, "unknown_parameter"),
+        ("/api/articles/%FF", 404, "not_found"),
         (&format!("/api/search?q={long}"), 400, "query_too_long"),
         ("/api/topics?until=someday", 400, "bad_date"),
         ("/api/stats?x=1", 400, "unknown_parameter"),
@@ -181,8 +189,12 @@ fn with_a_token_the_api_wants_it_and_the_rest_does_not() {
         assert_eq!(error_code(&answer), "unauthorized");
         assert_eq!(answer.headers["www-authenticate"], "Bearer");
     }
-    let answer = server.get_with("/api/stats", &[("authorization", "Bearer s3cret-token")]);
-    assert_eq!(answer.status, 200, "{}", answer.body);
+    for header in ["Bearer s3cret-token", "bearer s3cret-token", "Bearer  s3cret-token "] {
+        let answer = server.get_with("/api/stats", &[("authorization", header)]);
+        assert_eq!(answer.status, 200, "{header:?}: {}", answer.body);
+    }
+    // With a token, any Host name is served (the token is the protection).
+    assert_eq!(server.get_with("/healthz", &[("host", "news.example")]).status, 200);
     // The page and the health check are open: the page asks for the token itself.
     assert_eq!(server.get("/").status, 200);
     assert_eq!(server.get("/healthz").status, 200);
@@ -290,6 +302,27 @@ fn articles_a_concurrent_ingest_commits_become_searchable() {
     assert!(ingest.wait().unwrap().success());
     assert!(answered > 1, "the server answered while the ingest wrote");
     assert_eq!(server.get("/healthz").json()["articles"], cli_json(&index, &["stats"])["articles"]);
+}
+
+#[test]
+fn without_a_token_a_loopback_server_answers_only_for_loopback_names() {
+    // A page of another site whose name was pointed at 127.0.0.1 (DNS rebinding) sends its
+    // own name as Host: it must not read the archive.
+    let (_dir, index) = index();
+    let server = Served::start(&index, &[]);
+    let port = server.url.rsplit(':').next().unwrap().to_string();
+    for host in ["evil.example", &format!("evil.example:{port}"), "127.0.0.2"] {
+        let answer = server.get_with("/api/stats", &[("host", host)]);
+        assert_eq!((answer.status, error_code(&answer).as_str()), (421, "host_not_allowed"), "{host}");
+    }
+    for host in [
+        format!("localhost:{port}"),
+        format!("127.0.0.1:{port}"),
+        "LOCALHOST".to_string(),
+        format!("[::1]:{port}"),
+    ] {
+        assert_eq!(server.get_with("/api/stats", &[("host", &host)]).status, 200, "{host}");
+    }
 }
 
 #[test]

@@ -114,9 +114,18 @@ impl Store {
         parser.set_field_boost(f.title, TITLE_BOOST);
         parser.set_field_boost(f.title_han, TITLE_BOOST * HAN_WEIGHT);
         parser.set_field_boost(f.text_han, HAN_WEIGHT);
-        parser
-            .parse_query(query)
-            .map_err(|e| SearchError::BadQuery { query: query.to_string(), message: e.to_string() })
+        let bad = |message: String| SearchError::BadQuery { query: query.to_string(), message };
+        let parsed = parser.parse_query(query).map_err(|e| bad(e.to_string()))?;
+        // Some queries parse but cannot run (`title:*` asks whether a field that is not a fast
+        // field has a value): found here, they are the user's mistake, not the index's.
+        match parsed.weight(EnableScoring::disabled_from_schema(&self.index.schema())) {
+            Err(
+                e @ (tantivy::TantivyError::SchemaError(_)
+                | tantivy::TantivyError::FieldNotFound(_)
+                | tantivy::TantivyError::InvalidArgument(_)),
+            ) => Err(bad(e.to_string())),
+            _ => Ok(parsed),
+        }
     }
 
     /// The request's query narrowed by its filters.

@@ -8,7 +8,7 @@
 //! Not here: which front-matter key holds the date (`parse`), dates from web-page metadata
 //! (`web::page`).
 
-use chrono::{DateTime, FixedOffset, NaiveDate, NaiveDateTime, TimeZone, Utc};
+use chrono::{DateTime, Datelike, FixedOffset, NaiveDate, NaiveDateTime, TimeZone, Utc};
 
 /// The zone most of the corpus is written in; used for dates that name none.
 pub fn default_zone() -> FixedOffset {
@@ -95,6 +95,11 @@ pub fn is_day_only(s: &str) -> bool {
     NAIVE_DATE.iter().any(|f| NaiveDate::parse_from_str(s.trim(), f).is_ok())
 }
 
+/// The years a range bound may fall in: the index counts time in nanoseconds in an `i64`
+/// (1677-09-21 to 2262-04-11), and a bound outside would wrap around.
+pub const FIRST_YEAR: i32 = 1678;
+pub const LAST_YEAR: i32 = 2261;
+
 /// A `[since, until)` range of publication times.
 pub type DateRange = (Option<DateTime<Utc>>, Option<DateTime<Utc>>);
 
@@ -104,6 +109,8 @@ pub type DateRange = (Option<DateTime<Utc>>, Option<DateTime<Utc>>);
 pub enum RangeError {
     #[error("{name} {value:?} is not a date; use e.g. 2021-08-20 or 2021-08-20T15:00:00+08:00")]
     NotADate { name: &'static str, value: String },
+    #[error("{name} {value:?} is outside the years {FIRST_YEAR} to {LAST_YEAR} that the index can hold")]
+    OutOfRange { name: &'static str, value: String },
     #[error("{since_name} {since} is not before {until_name} {until}, so nothing can match; swap them?")]
     Empty { since_name: &'static str, since: String, until_name: &'static str, until: String },
 }
@@ -118,6 +125,9 @@ pub fn range(
 ) -> Result<DateRange, RangeError> {
     let bound = |s: &str, end_of_day: bool, name: &'static str| {
         let t = parse_date(s, zone).ok_or_else(|| RangeError::NotADate { name, value: s.to_string() })?;
+        if !(FIRST_YEAR..=LAST_YEAR).contains(&t.year()) {
+            return Err(RangeError::OutOfRange { name, value: s.to_string() });
+        }
         Ok::<_, RangeError>(if end_of_day && is_day_only(s) { t + chrono::Duration::days(1) } else { t })
     };
     let from = since.map(|s| bound(s, false, names[0])).transpose()?;
@@ -196,5 +206,31 @@ mod tests {
         assert_eq!(parse_zone("utc"), FixedOffset::east_opt(0));
         assert_eq!(parse_zone("Asia/Shanghai"), None);
         assert_eq!(parse_zone("+25:00"), None);
+    }
+
+    #[test]
+    fn a_range_outside_the_years_the_index_holds_is_refused_not_wrapped() {
+        let names = ["since", "until"];
+        let zone = default_zone();
+        assert!(matches!(
+            range(Some("2300-01-01"), None, zone, names),
+            Err(RangeError::OutOfRange { name: "since", .. })
+        ));
+        assert!(matches!(
+            range(None, Some("0020-01-01"), zone, names),
+            Err(RangeError::OutOfRange { name: "until", .. })
+        ));
+        assert!(range(Some("1900-01-01"), Some("2100-01-01"), zone, names).is_ok());
+    }
+
+    #[test]
+    fn a_bare_until_day_is_included_and_an_empty_range_refused() {
+        let names = ["since", "until"];
+        let (from, to) = range(Some("2021-08-20"), Some("2021-08-20"), default_zone(), names).unwrap();
+        assert_eq!(to.unwrap() - from.unwrap(), chrono::Duration::days(1));
+        assert!(matches!(
+            range(Some("2022-01-01"), Some("2021-01-01"), default_zone(), names),
+            Err(RangeError::Empty { .. })
+        ));
     }
 }

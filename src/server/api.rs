@@ -12,6 +12,7 @@
 use std::sync::Arc;
 
 use axum::body::Bytes;
+use axum::extract::rejection::PathRejection;
 use axum::extract::{Path, RawQuery, State};
 use axum::http::{header, HeaderValue, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
@@ -159,7 +160,10 @@ impl Params {
         if let Some((name, _)) = pairs.iter().find(|(name, _)| !known.contains(&name.as_str())) {
             return Err(ApiError::bad(
                 "unknown_parameter",
-                format!("unknown parameter {name:?}; this endpoint takes {}", known.join(", ")),
+                match known {
+                    [] => format!("unknown parameter {name:?}; this endpoint takes none"),
+                    _ => format!("unknown parameter {name:?}; this endpoint takes {}", known.join(", ")),
+                },
             ));
         }
         Ok(Params(pairs))
@@ -211,19 +215,13 @@ impl Params {
         Ok(date::range(self.one("since")?, self.one("until")?, date::default_zone(), ["since", "until"])?)
     }
 
-    fn topics(&self, state: &AppState) -> Result<Vec<String>, ApiError> {
+    /// The `topic` values: any ids (an id no article has matches nothing, as on the command line).
+    fn topics(&self) -> Result<Vec<String>, ApiError> {
         let topics = self.all("topic");
         if topics.len() > MAX_TOPICS {
             return Err(ApiError::bad("bad_parameter", format!("at most {MAX_TOPICS} topics at a time")));
         }
-        let known = |t: &String| state.analyzer.taxonomy().topics().any(|(id, _)| id == t.as_str());
-        match topics.iter().find(|t| !known(t)) {
-            Some(t) => Err(ApiError::bad(
-                "unknown_topic",
-                format!("topic {t:?} is not in the taxonomy; GET /api/topics lists the ids"),
-            )),
-            None => Ok(topics),
-        }
+        Ok(topics)
     }
 }
 
@@ -257,7 +255,7 @@ async fn search(
         author: p.one("author")?.map(String::from),
         since,
         until,
-        topics: p.topics(&state)?,
+        topics: p.topics()?,
         entity: p.one("entity")?.map(String::from),
         dedupe: p.flag("dedupe")?,
     };
@@ -268,9 +266,12 @@ async fn search(
 async fn article(
     State(state): State<Arc<AppState>>,
     uri: Uri,
-    Path(id): Path<String>,
+    RawQuery(raw): RawQuery,
+    id: Result<Path<String>, PathRejection>,
 ) -> Result<Response, ApiError> {
-    // Anything that is not an id is simply not in the index, as for `newsdesk show`.
+    Params::parse(raw, &[])?;
+    // Anything that is not an id (not even text) is simply not in the index, as for `show`.
+    let id = id.map(|Path(id)| id).unwrap_or_default();
     let parsed = id.parse().ok();
     let not_found =
         move || ApiError::new(StatusCode::NOT_FOUND, "not_found", format!("no article with id {id:?}"));
@@ -286,9 +287,18 @@ async fn topics(
 ) -> Result<Response, ApiError> {
     let p = Params::parse(raw, &["since", "until", "topic"])?;
     let (since, until) = p.range()?;
-    let detail = p.topics(&state)?;
+    let detail = p.topics()?;
     answer(state, &uri, move |s| {
-        Ok(crate::stats::topic_stats(&s.store, s.analyzer.taxonomy(), since, until, &detail)?)
+        let topics = crate::stats::topic_stats(&s.store, s.analyzer.taxonomy(), since, until, &detail)?;
+        match crate::stats::unknown_topic(&topics, &detail) {
+            Some(t) => Err(ApiError::bad(
+                "unknown_topic",
+                format!(
+                    "topic {t:?} is in neither the taxonomy nor the index; GET /api/topics lists the ids"
+                ),
+            )),
+            None => Ok(topics),
+        }
     })
     .await
 }
@@ -303,8 +313,8 @@ async fn stats(
     answer(state, &uri, |s| Ok(crate::stats::stats(&s.store)?)).await
 }
 
-/// `GET /healthz`: whether the server can read its index, how many articles it sees, and when
-/// the index was last committed.
+/// `GET /healthz`: whether the server can read its index (503 when its last reload failed),
+/// how many articles it sees, and when the index was last committed.
 pub(super) async fn healthz(State(state): State<Arc<AppState>>) -> Response {
     #[derive(Serialize)]
     struct Health {
@@ -312,13 +322,21 @@ pub(super) async fn healthz(State(state): State<Arc<AppState>>) -> Response {
         articles: u64,
         #[serde(with = "crate::article::rfc3339_opt")]
         last_commit: Option<DateTime<Utc>>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        error: Option<String>,
     }
+    let error = state.reload_error.lock().unwrap_or_else(std::sync::PoisonError::into_inner).clone();
     let health = Health {
-        status: "ok",
+        status: if error.is_some() { "error" } else { "ok" },
         articles: state.store.num_articles(),
         last_commit: super::last_commit(&state.store).map(DateTime::<Utc>::from),
+        error,
     };
-    json_body(&health)
+    let mut response = json_body(&health);
+    if health.error.is_some() {
+        *response.status_mut() = StatusCode::SERVICE_UNAVAILABLE;
+    }
+    response
 }
 
 async fn openapi() -> Response {

@@ -57,11 +57,25 @@ pub struct Options {
     pub reload_every: Duration,
     /// How many answers to keep for repeated requests (0: none).
     pub cache_entries: usize,
+    /// When set, only requests whose `Host` names one of these (any port) are answered: a
+    /// server on loopback without a token must not answer a page of another site that had its
+    /// name pointed at 127.0.0.1 (DNS rebinding). [`loopback_hosts`] is the usual list.
+    pub allowed_hosts: Option<Vec<String>>,
+}
+
+/// The names a loopback server is reached by.
+pub fn loopback_hosts() -> Vec<String> {
+    ["localhost", "127.0.0.1", "[::1]"].map(String::from).to_vec()
 }
 
 impl Default for Options {
     fn default() -> Options {
-        Options { token: None, reload_every: Duration::from_secs(1), cache_entries: 1024 }
+        Options {
+            token: None,
+            reload_every: Duration::from_secs(1),
+            cache_entries: 1024,
+            allowed_hosts: None,
+        }
     }
 }
 
@@ -72,6 +86,9 @@ pub(crate) struct AppState {
     /// SHA-256 of the token: comparing digests hides the token's length too.
     token: Option<[u8; 32]>,
     cache: Option<Cache>,
+    /// Why the last reload failed, until one succeeds (`/healthz` answers 503 meanwhile).
+    reload_error: Mutex<Option<String>>,
+    allowed_hosts: Option<Vec<String>>,
 }
 
 /// Answers already sent, by request path and query, each with the [`Store::view`] it was
@@ -106,7 +123,14 @@ pub async fn serve(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     let token = options.token.as_deref().map(|t| Sha256::digest(t.as_bytes()).into());
-    let state = Arc::new(AppState { store, analyzer, token, cache: Cache::new(options.cache_entries) });
+    let state = Arc::new(AppState {
+        store,
+        analyzer,
+        token,
+        cache: Cache::new(options.cache_entries),
+        reload_error: Mutex::new(None),
+        allowed_hosts: options.allowed_hosts,
+    });
     let reloader = tokio::spawn(reload_loop(Arc::clone(&state), options.reload_every));
     let served = axum::serve(listener, router(state)).with_graceful_shutdown(shutdown).await;
     reloader.abort();
@@ -122,6 +146,7 @@ fn router(state: Arc<AppState>) -> Router {
         .nest("/api", api)
         .fallback(api::not_found)
         .method_not_allowed_fallback(api::method_not_allowed)
+        .layer(middleware::from_fn_with_state(Arc::clone(&state), known_host))
         .with_state(state)
         .layer(middleware::from_fn(bounded_and_logged))
 }
@@ -160,6 +185,30 @@ async fn bounded_and_logged(req: Request, next: Next) -> Response {
     response
 }
 
+/// 421 when the request's `Host` is not one the server answers for.
+async fn known_host(State(state): State<Arc<AppState>>, req: Request, next: Next) -> Response {
+    let Some(allowed) = &state.allowed_hosts else { return next.run(req).await };
+    let host = req.headers().get(header::HOST).and_then(|v| v.to_str().ok()).unwrap_or("");
+    // The name without the port: `[::1]:7700` → `[::1]`, `localhost:7700` → `localhost`.
+    let name = match host.rfind(':') {
+        Some(at) if !host[at..].contains(']') => &host[..at],
+        _ => host,
+    };
+    if allowed.iter().any(|a| a.eq_ignore_ascii_case(name)) {
+        return next.run(req).await;
+    }
+    ApiError::new(
+        StatusCode::MISDIRECTED_REQUEST,
+        "host_not_allowed",
+        format!(
+            "this server answers only for {} (a request for {host:?} may come from another site's page); \
+             give it a token to serve other names",
+            allowed.join(", ")
+        ),
+    )
+    .into_response()
+}
+
 /// 401 unless the request carries the server's token (when it has one).
 async fn require_token(State(state): State<Arc<AppState>>, req: Request, next: Next) -> Response {
     let Some(expected) = state.token else { return next.run(req).await };
@@ -167,8 +216,9 @@ async fn require_token(State(state): State<Arc<AppState>>, req: Request, next: N
         .headers()
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer "))
-        .map(|t| Sha256::digest(t.trim().as_bytes()));
+        .and_then(|v| v.split_once(' '))
+        .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
+        .map(|(_, t)| Sha256::digest(t.trim().as_bytes()));
     match given {
         Some(digest) if bool::from(digest.as_slice().ct_eq(&expected)) => next.run(req).await,
         _ => {
@@ -186,16 +236,22 @@ async fn require_token(State(state): State<Arc<AppState>>, req: Request, next: N
 
 /// Reloads the store's reader every `every`, so that new commits become visible.
 async fn reload_loop(state: Arc<AppState>, every: Duration) {
+    let every = every.max(Duration::from_millis(10));
     let mut tick = tokio::time::interval(every);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
         tick.tick().await;
         let state = Arc::clone(&state);
-        match tokio::task::spawn_blocking(move || state.store.reload()).await {
-            Ok(Ok(())) => {}
-            Ok(Err(e)) => tracing::warn!("cannot reload the index: {e}"),
-            Err(e) => tracing::warn!("index reload task failed: {e}"),
+        let worker = Arc::clone(&state);
+        let failed = match tokio::task::spawn_blocking(move || worker.store.reload()).await {
+            Ok(Ok(())) => None,
+            Ok(Err(e)) => Some(format!("cannot reload the index: {e}")),
+            Err(e) => Some(format!("the index reload failed: {e}")),
+        };
+        if let Some(message) = &failed {
+            tracing::warn!("{message}");
         }
+        *state.reload_error.lock().unwrap_or_else(PoisonError::into_inner) = failed;
     }
 }
 

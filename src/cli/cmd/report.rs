@@ -17,10 +17,9 @@ pub fn run(globals: &Globals, args: ReportArgs) -> Result<ExitCode> {
     let store = globals.open_store()?;
     let analyzer = globals.analyzer()?;
     let (since, until) = date_range(args.since.as_deref(), args.until.as_deref(), date::default_zone())?;
-    if let Some(unknown) =
-        args.topics.iter().find(|id| !analyzer.taxonomy().topics().any(|(t, _)| t == id.as_str()))
-    {
-        bail!("--topic {unknown:?} is not a topic of the taxonomy; `newsdesk topics` lists their ids");
+    let listed = newsdesk::stats::topic_stats(&store, analyzer.taxonomy(), since, until, &[])?;
+    if let Some(unknown) = newsdesk::stats::unknown_topic(&listed, &args.topics) {
+        bail!("--topic {unknown:?} is not a topic of the taxonomy or the index; `newsdesk topics` lists their ids");
     }
     let period_label = match (&args.since, &args.until) {
         (None, None) => "all articles".to_string(),

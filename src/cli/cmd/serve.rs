@@ -12,7 +12,13 @@ use crate::cli::args::ServeArgs;
 use crate::cli::settings::Globals;
 
 pub fn run(globals: &Globals, args: ServeArgs) -> Result<ExitCode> {
-    let token = args.token.filter(|t| !t.is_empty());
+    let token = args.token.map(|t| t.trim().to_string()).filter(|t| !t.is_empty());
+    if token.as_deref().is_some_and(|t| !t.bytes().all(|b| b.is_ascii_graphic())) {
+        bail!("the token must be printable ASCII without spaces (a header cannot carry anything else); e.g. $(openssl rand -hex 16)");
+    }
+    if args.reload_every.is_zero() {
+        bail!("--reload-every must be more than 0, e.g. 1s or 200ms");
+    }
     if !args.addr.ip().is_loopback() {
         if token.is_none() && !args.insecure {
             bail!(
@@ -43,7 +49,15 @@ pub fn run(globals: &Globals, args: ServeArgs) -> Result<ExitCode> {
             globals.index().display(),
             store.num_articles()
         );
-        let options = Options { token, reload_every: args.reload_every, cache_entries: args.cache };
+        // Without a token, a loopback server answers only for loopback names (DNS rebinding);
+        // with one, or when --insecure opens another address, for any name.
+        let allowed_hosts = (token.is_none() && bound.ip().is_loopback()).then(|| {
+            let mut hosts = server::loopback_hosts();
+            hosts.push(bound.ip().to_string());
+            hosts
+        });
+        let options =
+            Options { token, reload_every: args.reload_every, cache_entries: args.cache, allowed_hosts };
         server::serve(listener, store, analyzer, options, shutdown_signal())
             .await
             .context("the server stopped")?;

@@ -16,13 +16,10 @@ pub fn run(globals: &Globals, args: TopicsArgs) -> Result<ExitCode> {
     let store = globals.open_store()?;
     let analyzer = globals.analyzer()?;
     let (since, until) = date_range(args.since.as_deref(), args.until.as_deref(), date::default_zone())?;
-    let known = |id: &String| analyzer.taxonomy().topics().any(|(t, _)| t == id.as_str());
-    if let Some(unknown) = args.topics.iter().find(|id| !known(id)) {
-        anyhow::bail!(
-            "--topic {unknown:?} is not a topic of the taxonomy; `newsdesk topics` lists their ids"
-        );
-    }
     let topics = newsdesk::stats::topic_stats(&store, analyzer.taxonomy(), since, until, &args.topics)?;
+    if let Some(unknown) = newsdesk::stats::unknown_topic(&topics, &args.topics) {
+        anyhow::bail!("--topic {unknown:?} is not a topic of the taxonomy or the index; `newsdesk topics` lists their ids");
+    }
     emit(args.json, &topics, |out| print_topics(out, &topics))?;
     Ok(ExitCode::SUCCESS)
 }

@@ -37,13 +37,14 @@ const TEXT = {
 };
 const COLOURS = ["#b4261a", "#1f6fb2", "#2e8b57", "#c77c02", "#7b3fa0", "#00838f", "#8d6e63", "#d81b60"];
 const LIMIT = 10;
+const MAX_OFFSET = 10000; // the API's bound
+const SEARCH_FILTERS = ["topic", "category", "since", "until", "sort", "dedupe"];
 
 // Chinese first; the button switches, and the choice is remembered.
 let lang = localStorage.getItem("newsdesk.lang") === "en" ? "en" : "zh";
 let topicList = null; // [{id, label, label_en}], from /api/topics
 let chart = null;
-let searchSeq = 0;
-let renderSeq = 0;
+let renderSeq = 0; // the render in progress; an older one that finishes late draws nothing
 
 const $ = (id) => document.getElementById(id);
 const t = (key, ...args) => { const v = TEXT[lang][key]; return typeof v === "function" ? v(...args) : v; };
@@ -123,8 +124,11 @@ function render() {
   const main = document.querySelector("main");
   const seq = ++renderSeq;
   main.setAttribute("aria-busy", "true");
-  const run = view === "article" ? renderArticle(p.get("article")) : view === "topics" ? renderTopics(p) : renderSearch(p);
-  run.catch(showError).finally(() => { if (seq === renderSeq) main.removeAttribute("aria-busy"); });
+  if (view !== "article") document.title = "newsdesk";
+  const current = () => seq === renderSeq;
+  const run = view === "article" ? renderArticle(p.get("article"), current)
+    : view === "topics" ? renderTopics(p, current) : renderSearch(p, current);
+  run.catch((e) => { if (current()) showError(e); }).finally(() => { if (current()) main.removeAttribute("aria-busy"); });
 }
 
 // ---- search view ----------------------------------------------------------------------------
@@ -156,30 +160,33 @@ async function fillFilters() {
   }
 }
 
-async function renderSearch(p) {
+async function renderSearch(p, current) {
+  // While the user types, the box is theirs; otherwise (links, back/forward) it shows the URL's.
+  const typed = typedRender;
   await fillFilters();
-  if (document.activeElement !== $("q")) $("q").value = p.get("q") || "";
+  if (!current()) return;
+  if (!typed) $("q").value = p.get("q") || "";
   $("topic").value = p.get("topic") || "";
   $("category").value = p.get("category") || "";
   $("since").value = p.get("since") || "";
   $("until").value = p.get("until") || "";
   $("sort").value = p.get("sort") || "relevance";
-  $("dedupe").checked = p.get("dedupe") === "true";
+  $("dedupe").checked = ["true", "1"].includes(p.get("dedupe"));
   const offset = Math.max(0, parseInt(p.get("offset") || "0", 10) || 0);
   const q = p.get("q") || "";
-  const seq = ++searchSeq;
   const request = { q: q || "*", limit: LIMIT, offset };
-  for (const k of ["topic", "category", "since", "until", "sort", "dedupe"]) if (p.get(k)) request[k] = p.get(k);
+  for (const k of SEARCH_FILTERS) if (p.get(k)) request[k] = p.get(k);
   const results = await api("search", request);
-  if (seq !== searchSeq) return; // a newer search was started while this one ran
+  if (!current()) return;
   $("summary").textContent = results.total ? t("found", results.total, results.took_ms) : t("none");
   const list = $("results");
   list.replaceChildren(...results.hits.map(hitItem));
   const pages = Math.ceil(results.total / LIMIT);
-  $("pager").hidden = pages <= 1;
+  // Shown past the last page too (a hand-made URL, a smaller index), so there is a way back.
+  $("pager").hidden = pages <= 1 && offset === 0;
   $("page").textContent = t("page", Math.floor(offset / LIMIT) + 1, Math.max(pages, 1));
   $("prev").disabled = offset === 0;
-  $("next").disabled = offset + LIMIT >= results.total;
+  $("next").disabled = offset + LIMIT >= results.total || offset + LIMIT > MAX_OFFSET;
 }
 
 /// The snippet as text nodes, with the matches (character offsets) in <mark>.
@@ -211,20 +218,32 @@ function hitItem(hit) {
 }
 
 let typing = null;
+let typedRender = false; // whether the render starting now was started by typing
 function onType() {
   clearTimeout(typing);
-  typing = setTimeout(() => go(formState(), true), 250);
+  typing = setTimeout(() => {
+    typedRender = true;
+    go(formState(), true);
+    typedRender = false;
+  }, 250);
 }
 
 // ---- article view ---------------------------------------------------------------------------
 
-async function renderArticle(id) {
+/// The name of an article's source, as the API's hits give it: the author, else the URL's host.
+function sourceName(a) {
+  if (a.author) return a.author;
+  try { return new URL(a.url).host; } catch (_) { return ""; }
+}
+
+async function renderArticle(id, current) {
   await topics();
   const a = await api(`articles/${encodeURIComponent(id)}`);
+  if (!current()) return;
   document.title = `${a.title} · newsdesk`;
   $("a-title").textContent = a.title;
   const meta = $("a-meta");
-  meta.replaceChildren(`${day(a.published_at)} · ${a.author || (a.source && a.source.url) || ""}`);
+  meta.replaceChildren(`${day(a.published_at)} · ${sourceName(a)}`);
   if (isHttp(a.url)) meta.append(" · ", el("a", { href: a.url, rel: "noopener noreferrer nofollow", target: "_blank" }, t("open_original")));
   $("a-summary").textContent = a.summary || t("nothing");
   $("a-keywords").replaceChildren(...a.keywords.map((k) => el("li", {}, k.term)));
@@ -244,7 +263,7 @@ async function renderArticle(id) {
   dup.hidden = !a.duplicate_of;
   if (a.duplicate_of) dup.replaceChildren(t("repeats"), articleLink(a.duplicate_of, t("original")));
   const copies = await api("search", { q: `duplicate_of:${a.id}`, limit: 20, sort: "newest" });
-  $("a-copies-box").hidden = false;
+  if (!current()) return;
   $("a-copies").replaceChildren(...(copies.hits.length
     ? copies.hits.map((h) => el("li", {}, articleLink(h.id, h.title), ` · ${h.source} · ${day(h.published_at)}`))
     : [el("li", {}, t("copies_none"))]));
@@ -252,15 +271,18 @@ async function renderArticle(id) {
 
 // ---- topics view ----------------------------------------------------------------------------
 
+// The chart's months are UTC months (as the API counts them), so its links and its period
+// bounds are exact UTC instants: a bare day would be read in UTC+08:00.
 const monthStart = (m) => Date.UTC(+m.slice(0, 4), +m.slice(5, 7) - 1, 1) / 1000;
-const monthEnd = (m) => { const y = +m.slice(0, 4), mo = +m.slice(5, 7); return mo === 12 ? `${y + 1}-01-01` : `${y}-${String(mo + 1).padStart(2, "0")}-01`; };
+const utcMonth = (m) => `${m}-01T00:00:00Z`;
+const nextMonth = (m) => { const y = +m.slice(0, 4), mo = +m.slice(5, 7); return mo === 12 ? `${y + 1}-01` : `${y}-${String(mo + 1).padStart(2, "0")}`; };
+const isMonth = (m) => /^\d{4}-\d{2}$/.test(m || "");
 
-async function renderTopics(p) {
+async function renderTopics(p, current) {
   const all = await topics();
+  if (!current()) return;
   const chosen = (p.get("topics") || all.filter((x) => x.articles > 0).slice(0, 3).map((x) => x.id).join(",")).split(",").filter(Boolean);
   const raw = p.get("raw") === "1";
-  $("t-since").value = p.get("since") || "";
-  $("t-until").value = p.get("until") || "";
   $("t-raw").checked = raw;
   const pick = $("t-pick");
   pick.replaceChildren(el("legend", {}, t("pick")), ...all.map((x) => {
@@ -268,19 +290,33 @@ async function renderTopics(p) {
     box.checked = chosen.includes(x.id);
     return el("label", { class: "check" }, box, `${topicLabel(x.id)} (${x.articles})`);
   }));
-  const range = { since: p.get("since") || "", until: p.get("until") || "" };
+  // Whole UTC months, so that each month's share is of that whole month's articles.
+  const since = isMonth(p.get("since")) ? p.get("since") : "";
+  const until = isMonth(p.get("until")) ? p.get("until") : "";
+  $("t-since").value = since;
+  $("t-until").value = until;
+  const range = { since: since && utcMonth(since), until: until && utcMonth(nextMonth(until)) };
   const [detail, stats] = await Promise.all([api("topics", { ...range, topic: chosen }), api("stats")]);
+  if (!current()) return;
   const series = detail.filter((x) => chosen.includes(x.id));
   const months = (series[0] && series[0].by_month.map((c) => c.name)) || [];
   const totals = new Map(stats.by_month.map((c) => [c.name, c.articles]));
   $("t-range").textContent = months.length ? t("period", months[0], months[months.length - 1]) : t("no_period");
   drawChart(months, series, totals, raw);
   $("t-detail").replaceChildren(...series.map((x, i) => el("section", {},
-    el("h3", { style: `color:${COLOURS[i % COLOURS.length]}` }, `${topicLabel(x.id)} · ${x.articles}`),
+    coloured(el("h3", {}, `${topicLabel(x.id)} · ${x.articles}`), COLOURS[i % COLOURS.length]),
     el("h4", {}, t("keywords")), el("ul", { class: "chips" }, ...(x.keywords || []).map((k) => el("li", {}, `${k.name} ${k.articles}`))),
     el("h4", {}, t("entities")), el("ul", { class: "chips" }, ...(x.entities || []).map((k) => el("li", {}, `${k.name} ${k.articles}`))),
   )));
 }
+
+/// `node` in `colour`, set through the style object (a style attribute is refused by the CSP).
+function coloured(node, colour) {
+  node.style.color = colour;
+  return node;
+}
+
+const chartWidth = () => Math.max(280, $("chart").clientWidth - 16);
 
 function drawChart(months, series, totals, raw) {
   const box = $("chart");
@@ -293,10 +329,12 @@ function drawChart(months, series, totals, raw) {
     const total = totals.get(c.name) || 0;
     return total ? Math.round((c.articles / total) * 1000) / 10 : 0;
   }));
-  const width = Math.max(280, box.clientWidth - 16);
   const opts = {
-    width, height: 300,
+    width: chartWidth(), height: 300,
+    tzDate: (ts) => uPlot.tzDate(new Date(ts * 1000), "Etc/UTC"),
     scales: { x: { time: true } },
+    // No drag-to-zoom: a drag ends in a click, which opens a month.
+    cursor: { drag: { x: false, y: false } },
     axes: [{}, { label: raw ? t("count") : t("share"), size: 60 }],
     series: [{ label: t("month"), value: (u, v) => (v == null ? "" : new Date(v * 1000).toISOString().slice(0, 7)) },
       ...series.map((x, i) => ({ label: topicLabel(x.id), stroke: COLOURS[i % COLOURS.length], width: 2, points: { size: 6 } }))],
@@ -313,7 +351,7 @@ function drawChart(months, series, totals, raw) {
       if (distance < Math.abs(chart.valToPos(ys[nearest][idx], "y") - chart.cursor.top)) nearest = i;
     });
     const month = months[idx];
-    go(new URLSearchParams({ topic: series[nearest].id, since: `${month}-01`, until: monthEnd(month), sort: "newest" }));
+    go(new URLSearchParams({ topic: series[nearest].id, since: utcMonth(month), until: utcMonth(nextMonth(month)), sort: "newest" }));
   });
 }
 
@@ -342,17 +380,19 @@ document.addEventListener("click", (e) => {
   const a = e.target.closest("a[data-nav]");
   if (!a || e.ctrlKey || e.metaKey || e.shiftKey || e.button !== 0) return;
   e.preventDefault();
+  clearTimeout(typing);
   const url = new URL(a.href);
   history.pushState(null, "", url.pathname + url.search);
   render();
 });
-window.addEventListener("popstate", render);
+window.addEventListener("popstate", () => { clearTimeout(typing); render(); });
 $("q").addEventListener("input", onType);
 $("search-form").addEventListener("submit", (e) => { e.preventDefault(); clearTimeout(typing); go(formState()); });
-for (const id of ["topic", "category", "since", "until", "sort", "dedupe"]) $(id).addEventListener("change", () => go(formState()));
+for (const id of SEARCH_FILTERS) $(id).addEventListener("change", () => go(formState()));
 $("prev").addEventListener("click", () => { const s = params(); s.set("offset", Math.max(0, (+s.get("offset") || 0) - LIMIT)); go(s); });
 $("next").addEventListener("click", () => { const s = params(); s.set("offset", (+s.get("offset") || 0) + LIMIT); go(s); });
 $("topics-form").addEventListener("change", () => go(topicsState()));
+$("topics-form").addEventListener("submit", (e) => { e.preventDefault(); go(topicsState()); });
 $("t-pick").addEventListener("change", () => go(topicsState()));
 $("lang").addEventListener("click", () => {
   lang = lang === "en" ? "zh" : "en";
@@ -367,6 +407,6 @@ $("token-form").addEventListener("submit", (e) => {
   topicList = null;
   render();
 });
-window.addEventListener("resize", () => { if (chart) chart.setSize({ width: Math.max(280, $("chart").clientWidth - 16), height: 300 }); });
+window.addEventListener("resize", () => { if (chart) chart.setSize({ width: chartWidth(), height: 300 }); });
 applyLanguage();
 render();
