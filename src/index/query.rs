@@ -196,13 +196,25 @@ impl Store {
         };
         // Snippets show the words matched; an article that holds a query word only across
         // jieba's cut (matched by its Han characters alone) shows those characters instead.
-        let snippets_of = |field| -> Result<SnippetGenerator, SearchError> {
-            let mut g = SnippetGenerator::create(&searcher, &*query, field).map_err(|e| self.err(e))?;
-            g.set_max_num_chars(snippet_bytes);
-            Ok(g)
+        // A query without words of the text (`*` with filters, `title:…`) has nothing to show in
+        // it: the snippet generator would read every hit's whole text for no match.
+        let mut has_text_terms = false;
+        query.query_terms(&mut |term, _| has_text_terms |= term.field() == self.fields.text);
+        let snippets_of = |field| -> Result<Snippets, SearchError> {
+            let mut generator =
+                SnippetGenerator::create(&searcher, &*query, field).map_err(|e| self.err(e))?;
+            generator.set_max_num_chars(snippet_bytes);
+            let mut words = Vec::new();
+            query.query_terms(&mut |term, _| {
+                if term.field() == field {
+                    words.extend(term.value().as_str().map(str::to_string));
+                }
+            });
+            let words = aho_corasick::AhoCorasick::builder().ascii_case_insensitive(true).build(&words).ok();
+            Ok(Snippets { generator, words, window: snippet_bytes })
         };
         let words = snippets_of(self.fields.text)?;
-        let mut han: Option<SnippetGenerator> = None;
+        let mut han: Option<Snippets> = None;
         // Without a Han character in the query, only the words can have matched.
         let words_only = match req.query.chars().any(crate::segment::is_han) {
             true => Some(
@@ -224,7 +236,9 @@ impl Store {
                     matched.doc() <= addr.doc_id && matched.seek(addr.doc_id) == addr.doc_id
                 }
             };
-            let snippet = if by_words {
+            let snippet = if !has_text_terms {
+                tantivy::snippet::Snippet::empty()
+            } else if by_words {
                 words.snippet(&article.text)
             } else {
                 if han.is_none() {
@@ -270,5 +284,37 @@ impl Store {
             }
         }
         Ok(count)
+    }
+}
+
+/// The snippet generator of a search, with the words it looks for.
+///
+/// tantivy's generator tokenizes all the text it is given, and cutting a long article costs
+/// milliseconds: most of a search's time. So it is given only the part of the text around the
+/// first place that holds a query word as the index stores it (found by a plain, ASCII
+/// case-insensitive string search), from half a snippet before it to three after. A text that holds none (the
+/// title matched, or a stemmed word that is not a prefix of its inflection) gets no snippet,
+/// and the caller shows its opening.
+struct Snippets {
+    generator: SnippetGenerator,
+    words: Option<aho_corasick::AhoCorasick>,
+    /// The snippet length, in bytes.
+    window: usize,
+}
+
+impl Snippets {
+    fn snippet(&self, text: &str) -> tantivy::snippet::Snippet {
+        let Some(words) = &self.words else { return self.generator.snippet(text) };
+        let Some(first) = words.find(text) else { return tantivy::snippet::Snippet::empty() };
+        let floor = |mut at: usize| {
+            while !text.is_char_boundary(at) {
+                at -= 1;
+            }
+            at
+        };
+        // Half a snippet before the word: the first fragment tantivy cuts holds it in context.
+        let from = floor(first.start().saturating_sub(self.window / 2));
+        let to = floor((first.end() + 3 * self.window).min(text.len()));
+        self.generator.snippet(&text[from..to])
     }
 }
