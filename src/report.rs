@@ -190,40 +190,27 @@ struct Months {
 
 fn per_month(store: &Store, req: &ReportRequest) -> Result<Months, SearchError> {
     let mut totals: BTreeMap<(i32, u32), u64> = BTreeMap::new();
-    let mut by_source: BTreeMap<String, BTreeMap<(i32, u32), u64>> = BTreeMap::new();
+    let mut by_source: BTreeMap<String, stats::Tally> = BTreeMap::new();
     store.for_each_facets(&[Facet::Source], |when, values| {
         let Some(t) = when.filter(|t| in_period(req, *t)) else { return };
-        let month = (t.year(), t.month());
-        *totals.entry(month).or_default() += 1;
+        *totals.entry((t.year(), t.month())).or_default() += 1;
+        let month = format!("{:04}-{:02}", t.year(), t.month());
         for source in &values[0] {
-            *by_source.entry(source.clone()).or_default().entry(month).or_default() += 1;
+            *by_source.entry(source.clone()).or_default().entry(month.clone()).or_default() += 1;
         }
     })?;
-    let (Some(&first), Some(&last)) = (totals.keys().next(), totals.keys().next_back()) else {
-        return Ok(Months::default());
-    };
-    let mut keys = Vec::new();
-    let mut at = first;
-    while at <= last {
-        keys.push(at);
-        at = if at.1 == 12 { (at.0 + 1, 1) } else { (at.0, at.1 + 1) };
-    }
-    let mut ranked: Vec<(String, u64)> =
-        by_source.iter().map(|(s, m)| (s.clone(), m.values().sum())).collect();
-    ranked.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
-    let sources = ranked
+    let names = stats::month_range(totals.keys().next().copied(), totals.keys().next_back().copied());
+    let sizes: stats::Tally = by_source.iter().map(|(s, m)| (s.clone(), m.values().sum())).collect();
+    let sources = stats::ranked(sizes, TOP_SOURCES)
         .into_iter()
-        .take(TOP_SOURCES)
-        .map(|(name, _)| Series {
-            values: keys.iter().map(|k| by_source[&name].get(k).copied().unwrap_or(0) as f64).collect(),
-            label: name,
+        .map(|c| Series {
+            values: names.iter().map(|m| by_source[&c.name].get(m).copied().unwrap_or(0) as f64).collect(),
+            label: c.name,
         })
         .collect();
-    Ok(Months {
-        names: keys.iter().map(|(y, m)| format!("{y:04}-{m:02}")).collect(),
-        totals: keys.iter().map(|k| totals.get(k).copied().unwrap_or(0)).collect(),
-        sources,
-    })
+    let counts: BTreeMap<String, u64> =
+        totals.into_iter().map(|((y, m), n)| (format!("{y:04}-{m:02}"), n)).collect();
+    Ok(Months { totals: names.iter().map(|m| counts.get(m).copied().unwrap_or(0)).collect(), names, sources })
 }
 
 fn in_period(req: &ReportRequest, t: DateTime<Utc>) -> bool {

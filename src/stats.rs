@@ -173,7 +173,7 @@ pub fn topic_stats(
     Ok(out)
 }
 
-type Tally = BTreeMap<String, u64>;
+pub(crate) type Tally = BTreeMap<String, u64>;
 
 /// Per topic of `topics`, how many of its articles in `[since, until)` carry each keyword and
 /// name each entity. Reads the stored records of those articles only.
@@ -233,14 +233,15 @@ fn top_terms(
 }
 
 /// The `n` largest counts of `m`, most first (ties by name).
-fn ranked(m: Tally, n: usize) -> Vec<Count> {
+pub(crate) fn ranked(m: Tally, n: usize) -> Vec<Count> {
     let mut v: Vec<Count> = m.into_iter().map(|(name, articles)| Count { name, articles }).collect();
     v.sort_by(|a, b| b.articles.cmp(&a.articles).then_with(|| a.name.cmp(&b.name)));
     v.truncate(n);
     v
 }
 
-fn month_range(first: Option<(i32, u32)>, last: Option<(i32, u32)>) -> Vec<String> {
+/// Every month (`YYYY-MM`) from `first` to `last`, both included.
+pub(crate) fn month_range(first: Option<(i32, u32)>, last: Option<(i32, u32)>) -> Vec<String> {
     let (Some(mut at), Some(last)) = (first, last) else { return Vec::new() };
     let mut out = Vec::new();
     while at <= last {

@@ -17,7 +17,7 @@ use std::time::{Duration, Instant};
 use fantoccini::actions::InputSource;
 use fantoccini::{Client, ClientBuilder, Locator};
 use serde_json::{json, Value};
-use served::Served;
+use served::{sample_index, Served};
 
 const CHROMIUM: &str = "/usr/bin/chromium";
 const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
@@ -121,22 +121,6 @@ async fn shot(client: &Client, name: &str) {
     std::fs::write(screenshots().join(name), png).unwrap();
 }
 
-fn index() -> (tempfile::TempDir, PathBuf) {
-    let dir = tempfile::tempdir().unwrap();
-    let index = dir.path().join("index");
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let out = Command::new(env!("CARGO_BIN_EXE_newsdesk"))
-        .arg("--index")
-        .arg(&index)
-        .arg("ingest")
-        .arg(root.join("data"))
-        .arg(root.join("tests/fixtures/serve/xss.md"))
-        .output()
-        .unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    (dir, index)
-}
-
 fn have_chromium() -> bool {
     if Path::new(CHROMIUM).exists() && Path::new(CHROMEDRIVER).exists() {
         return true;
@@ -154,7 +138,7 @@ async fn the_page_searches_shows_articles_and_draws_topics_in_chromium() {
     if !have_chromium() {
         return;
     }
-    let (dir, index) = index();
+    let (dir, index) = sample_index();
     let server = Served::start(&index, &[]);
     let (_driver, client) = browser(&dir.path().join("profile")).await;
     let base = server.url.clone();
@@ -276,7 +260,7 @@ async fn an_article_made_of_markup_shows_as_text_and_runs_nothing() {
     if !have_chromium() {
         return;
     }
-    let (dir, index) = index();
+    let (dir, index) = sample_index();
     let server = Served::start(&index, &[]);
     let (_driver, client) = browser(&dir.path().join("profile")).await;
     let title = "<img src=x onerror=\"window.__xss=1\"> 互联互通测试稿";

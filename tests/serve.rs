@@ -5,32 +5,17 @@
 #[path = "support/newsdesk_server.rs"]
 mod served;
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
-use served::{request, Served};
+use served::{request, sample_index, Served};
 
 fn newsdesk(index: &Path) -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_newsdesk"));
     cmd.arg("--index").arg(index).env_remove("NEWSDESK_INDEX").env_remove("NEWSDESK_TOKEN");
     cmd
-}
-
-/// An index of `data/` and the XSS fixture, in a temporary folder.
-fn index() -> (tempfile::TempDir, PathBuf) {
-    let dir = tempfile::tempdir().unwrap();
-    let index = dir.path().join("index");
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let out = newsdesk(&index)
-        .arg("ingest")
-        .arg(root.join("data"))
-        .arg(root.join("tests/fixtures/serve/xss.md"))
-        .output()
-        .unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    (dir, index)
 }
 
 fn cli_json(index: &Path, args: &[&str]) -> Value {
@@ -54,7 +39,7 @@ fn error_code(answer: &served::Answer) -> String {
 
 #[test]
 fn every_endpoint_answers_what_the_cli_prints_with_json() {
-    let (_dir, index) = index();
+    let (_dir, index) = sample_index();
     let server = Served::start(&index, &[]);
 
     for (path, args) in [
@@ -98,7 +83,7 @@ fn every_endpoint_answers_what_the_cli_prints_with_json() {
 
 #[test]
 fn each_mistake_gets_its_status_and_a_json_error() {
-    let (_dir, index) = index();
+    let (_dir, index) = sample_index();
     let server = Served::start(&index, &[]);
     let long = "a".repeat(1001);
     for (path, status, code) in [
@@ -180,7 +165,7 @@ fn url_escape(s: &str) -> String {
 
 #[test]
 fn with_a_token_the_api_wants_it_and_the_rest_does_not() {
-    let (_dir, index) = index();
+    let (_dir, index) = sample_index();
     let server = Served::start(&index, &["--token", "s3cret-token"]);
     for headers in [vec![], vec![("authorization", "Bearer wrong")], vec![("authorization", "s3cret-token")]]
     {
@@ -202,7 +187,7 @@ fn with_a_token_the_api_wants_it_and_the_rest_does_not() {
 
 #[test]
 fn every_response_carries_the_security_headers() {
-    let (_dir, index) = index();
+    let (_dir, index) = sample_index();
     let server = Served::start(&index, &[]);
     for path in ["/", "/assets/app.js", "/api/search?q=x", "/api/nothing", "/healthz"] {
         let answer = server.get(path);
@@ -218,7 +203,7 @@ fn every_response_carries_the_security_headers() {
 
 #[test]
 fn the_openapi_description_matches_the_server() {
-    let (_dir, index) = index();
+    let (_dir, index) = sample_index();
     let server = Served::start(&index, &[]);
     let spec = server.get("/api/openapi.json").json();
     let paths = spec["paths"].as_object().unwrap();
@@ -273,7 +258,7 @@ fn the_openapi_description_matches_the_server() {
 
 #[test]
 fn articles_a_concurrent_ingest_commits_become_searchable() {
-    let (dir, index) = index();
+    let (dir, index) = sample_index();
     let server = Served::start(&index, &[]);
     assert_eq!(server.get("/api/search?q=zebrafishword").json()["total"], 0);
     let new = dir.path().join("new");
@@ -308,7 +293,7 @@ fn articles_a_concurrent_ingest_commits_become_searchable() {
 fn without_a_token_a_loopback_server_answers_only_for_loopback_names() {
     // A page of another site whose name was pointed at 127.0.0.1 (DNS rebinding) sends its
     // own name as Host: it must not read the archive.
-    let (_dir, index) = index();
+    let (_dir, index) = sample_index();
     let server = Served::start(&index, &[]);
     let port = server.url.rsplit(':').next().unwrap().to_string();
     for host in ["evil.example", &format!("evil.example:{port}"), "127.0.0.2"] {
@@ -327,7 +312,7 @@ fn without_a_token_a_loopback_server_answers_only_for_loopback_names() {
 
 #[test]
 fn a_repeated_request_is_answered_from_the_cache_until_the_index_changes() {
-    let (_dir, index) = index();
+    let (_dir, index) = sample_index();
     let server = Served::start(&index, &[]);
     let path = "/api/search?q=%E5%BE%AE%E4%BF%A1&limit=5";
     let first = server.get(path);
@@ -348,7 +333,7 @@ fn a_repeated_request_is_answered_from_the_cache_until_the_index_changes() {
 #[cfg(unix)]
 #[test]
 fn sigterm_stops_the_server_cleanly() {
-    let (_dir, index) = index();
+    let (_dir, index) = sample_index();
     let mut server = Served::start(&index, &[]);
     assert_eq!(server.get("/healthz").status, 200);
     let pid = server.child.id().to_string();
@@ -359,7 +344,7 @@ fn sigterm_stops_the_server_cleanly() {
 
 #[test]
 fn a_non_loopback_address_needs_a_token_or_insecure() {
-    let (_dir, index) = index();
+    let (_dir, index) = sample_index();
     let out = newsdesk(&index).args(["serve", "--addr", "0.0.0.0:0"]).output().unwrap();
     assert_eq!(out.status.code(), Some(2));
     let stderr = String::from_utf8_lossy(&out.stderr);
@@ -369,7 +354,7 @@ fn a_non_loopback_address_needs_a_token_or_insecure() {
 
 #[test]
 fn the_report_is_one_offline_file_with_its_charts_and_escaped_text() {
-    let (dir, index) = index();
+    let (dir, index) = sample_index();
     let out_file = dir.path().join("report.html");
     let out = newsdesk(&index)
         .args(["report", "--topic", "platform-interconnection", "--topic", "antitrust", "--out"])

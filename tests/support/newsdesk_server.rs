@@ -3,9 +3,28 @@
 //! (it prints the address it bound), and a small blocking HTTP client for asking it things.
 
 use std::io::{BufRead, BufReader};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
+
+/// An index of `data/` and `tests/fixtures/serve/xss.md` (an article made of markup), in a
+/// temporary folder.
+pub fn sample_index() -> (tempfile::TempDir, PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    let index = dir.path().join("index");
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let out = Command::new(env!("CARGO_BIN_EXE_newsdesk"))
+        .arg("--index")
+        .arg(&index)
+        .arg("ingest")
+        .arg(root.join("data"))
+        .arg(root.join("tests/fixtures/serve/xss.md"))
+        .env_remove("NEWSDESK_INDEX")
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    (dir, index)
+}
 
 /// A running `newsdesk serve`, stopped (SIGKILL) when dropped.
 pub struct Served {
