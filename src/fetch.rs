@@ -411,7 +411,7 @@ fn parse_retry_after(value: &str) -> Option<Duration> {
 
 /// The error and its causes, outermost first: reqwest's own message is often only
 /// "error sending request".
-fn error_chain(e: &dyn std::error::Error) -> String {
+pub(crate) fn error_chain(e: &dyn std::error::Error) -> String {
     let mut parts = vec![e.to_string()];
     let mut source = e.source();
     while let Some(s) = source {

@@ -13,6 +13,9 @@
 //! [`ingest`] drives a batch through the stages; [`segment`] is the Chinese/English word
 //! segmentation shared by the index and the query parser. See `ARCHITECTURE.md` for the map.
 //!
+//! [`push`] sends the archive to a search engine ([`engine`]: OpenSearch, Elasticsearch,
+//! Typesense), which `search` can then query instead of the embedded index.
+//!
 //! [`server`] answers the same questions as the CLI over HTTP, with a web page; [`report`]
 //! writes them into one offline HTML file.
 //!
@@ -64,12 +67,14 @@ pub mod article;
 pub mod charset;
 pub mod clean;
 pub mod dedupe;
+pub mod engine;
 pub mod export;
 pub mod fetch;
 pub mod index;
 pub mod ingest;
 pub mod parse;
 pub mod pipeline;
+pub mod push;
 pub mod report;
 pub mod search;
 pub mod segment;

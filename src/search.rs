@@ -99,6 +99,36 @@ pub fn search(store: &Store, req: &SearchRequest) -> Result<SearchResults, Searc
     Ok(SearchResults { query: req.query.clone(), total: page.total, took_ms, hits })
 }
 
+/// A snippet of `text` around the first of `words` (as the index holds them: lower-cased,
+/// stemmed), with every place that holds one of them highlighted, for hits whose text came
+/// from elsewhere than the embedded index (a search engine). The opening of the text when it
+/// holds none.
+pub fn snippet_of(text: &str, words: &[String]) -> (String, Vec<[usize; 2]>) {
+    let words: Vec<&String> = words.iter().filter(|w| !w.is_empty()).collect();
+    let Ok(finder) = aho_corasick::AhoCorasick::builder()
+        .ascii_case_insensitive(true)
+        .match_kind(aho_corasick::MatchKind::LeftmostLongest)
+        .build(&words)
+    else {
+        return (opening(text, SNIPPET_BYTES), Vec::new());
+    };
+    let Some(first) = (!words.is_empty()).then(|| finder.find(text)).flatten() else {
+        return (opening(text, SNIPPET_BYTES), Vec::new());
+    };
+    let floor = |mut at: usize| {
+        while !text.is_char_boundary(at) {
+            at -= 1;
+        }
+        at
+    };
+    let from = floor(first.start().saturating_sub(SNIPPET_BYTES / 4));
+    let to = floor((from + SNIPPET_BYTES).min(text.len())).max(floor(first.end().min(text.len())));
+    let fragment = &text[from..to];
+    let to_chars = |byte: usize| fragment[..byte].chars().count();
+    let ranges = finder.find_iter(fragment).map(|m| [to_chars(m.start()), to_chars(m.end())]).collect();
+    (fragment.to_string(), merged(ranges))
+}
+
 /// `ranges` sorted, with the ones that overlap or touch made one (and repeats dropped): matches of
 /// Han pairs overlap (`粗钢`, `钢产` in `粗钢产`), a word found by its characters comes as one
 /// range per character (`微`, `信`), and a printer walks the ranges in order.
@@ -126,6 +156,21 @@ fn opening(text: &str, max_bytes: usize) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn snippets_of_text_from_elsewhere_show_the_words_in_context() {
+        let text = format!("{}平台互联互通迈出一步，互联互通。", "前文。".repeat(60));
+        let (snippet, highlights) = snippet_of(&text, &["互联互通".to_string()]);
+        assert!(snippet.len() <= SNIPPET_BYTES && snippet.contains("互联互通"), "{snippet}");
+        let chars: Vec<char> = snippet.chars().collect();
+        for [a, b] in &highlights {
+            assert_eq!(chars[*a..*b].iter().collect::<String>(), "互联互通");
+        }
+        assert_eq!(highlights.len(), 2);
+        let (opening, none) = snippet_of("Nothing here", &["missing".to_string()]);
+        assert_eq!((opening.as_str(), none.len()), ("Nothing here", 0));
+        assert_eq!(snippet_of("Running Servers", &["run".to_string()]).1, vec![[0, 3]]);
+    }
 
     #[test]
     fn ranges_that_overlap_or_touch_become_one() {

@@ -165,6 +165,100 @@ Examples:
   newsdesk report --out report.html
   newsdesk report --out h2.html --since 2021-07-01 --until 2021-12-31 --topic platform-interconnection")]
     Report(ReportArgs),
+    /// Send articles to a search engine: OpenSearch, Elasticsearch or Typesense
+    #[command(after_help = "\
+Documents carry newsdesk's ids, so pushing again overwrites instead of duplicating. Each one
+holds the text and title as newsdesk cut them into words (title_seg, text_seg), which the
+engine indexes on spaces: no Chinese plugin is needed. `search --engine` then queries it with
+the same words. --print-schema shows the mapping or collection schema; docs/engines.md explains
+every field. Progress is kept under the index folder: after a crash or a kill, the same command
+with --resume goes on after the last batch the engine acknowledged.
+
+Credentials come from environment variables named by --api-key-env (Typesense's API key, or an
+OpenSearch/Elasticsearch API key) or --basic-auth-env (USER:PASSWORD), never from the command line.
+
+Exit codes: 0 every document acknowledged, 2 some refused (see --report) or an error.
+
+Examples:
+  newsdesk push --engine typesense --url http://127.0.0.1:8108 --collection news \\
+      --api-key-env TYPESENSE_API_KEY --create-schema
+  newsdesk push --engine opensearch --url http://127.0.0.1:9200 --collection news \\
+      --query 互联互通 --since 2021-01-01 --dedupe --report push.json
+  newsdesk push --engine elasticsearch --collection news --print-schema > mapping.json
+  newsdesk push --engine typesense --url http://a:8108,http://b:8108 --collection news --resume")]
+    Push(PushArgs),
+}
+
+/// Which search engine, where, and with what credentials: `push` and `search --engine`.
+#[derive(Args, Debug, Clone)]
+pub struct EngineFlags {
+    /// The search engine
+    #[arg(long, value_enum, help_heading = "Search engine")]
+    pub engine: Option<EngineArg>,
+    /// The engine's URL; for a cluster, several nodes separated by commas (any of them may answer)
+    #[arg(long, value_name = "URL", help_heading = "Search engine")]
+    pub url: Option<String>,
+    /// The index (OpenSearch/Elasticsearch) or collection (Typesense)
+    #[arg(long, value_name = "NAME", help_heading = "Search engine")]
+    pub collection: Option<String>,
+    /// Name of the environment variable that holds the API key (Typesense; OpenSearch/Elasticsearch `ApiKey`)
+    #[arg(long, value_name = "VAR", help_heading = "Search engine")]
+    pub api_key_env: Option<String>,
+    /// Name of the environment variable that holds USER:PASSWORD (OpenSearch/Elasticsearch basic auth)
+    #[arg(long, value_name = "VAR", help_heading = "Search engine", conflicts_with = "api_key_env")]
+    pub basic_auth_env: Option<String>,
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
+pub enum EngineArg {
+    Opensearch,
+    Elasticsearch,
+    Typesense,
+}
+
+#[derive(Args)]
+pub struct PushArgs {
+    #[command(flatten)]
+    pub engine: EngineFlags,
+    /// Only articles matching this query (the `search` language) [default: all]
+    #[arg(long, short = 'q', value_name = "Q")]
+    pub query: Option<String>,
+    /// Only articles with this topic id (repeat for any of several)
+    #[arg(long = "topic", value_name = "ID")]
+    pub topics: Vec<String>,
+    /// Only articles published on or after DATE
+    #[arg(long, value_name = "DATE")]
+    pub since: Option<String>,
+    /// Only articles published before DATE; a bare day includes that day
+    #[arg(long, value_name = "DATE")]
+    pub until: Option<String>,
+    /// Zone of --since/--until without one
+    #[arg(long, value_name = "OFFSET", default_value = "+08:00", value_parser = parse_zone)]
+    pub default_tz: FixedOffset,
+    /// Leave out articles that repeat an earlier one
+    #[arg(long)]
+    pub dedupe: bool,
+    /// Most documents in one request
+    #[arg(long, value_name = "N", default_value_t = newsdesk::push::BATCH_DOCS as u32, value_parser = clap::value_parser!(u32).range(1..=100_000))]
+    pub batch_docs: u32,
+    /// Most bytes in one request (5MB, 500kB, or a number of bytes); a larger single document goes alone
+    #[arg(long, value_name = "BYTES", default_value = "5MB", value_parser = parse_bytes)]
+    pub batch_bytes: usize,
+    /// Create the index or collection with newsdesk's explicit schema first (kept if it exists)
+    #[arg(long)]
+    pub create_schema: bool,
+    /// Print the mapping (OpenSearch/Elasticsearch) or collection schema (Typesense) and exit
+    #[arg(long)]
+    pub print_schema: bool,
+    /// Write the request bodies to stdout instead of sending them
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Continue an interrupted push of the same selection to the same engine
+    #[arg(long)]
+    pub resume: bool,
+    /// Write what was pushed, refused (with reasons) and retried to FILE as JSON
+    #[arg(long, value_name = "FILE.json")]
+    pub report: Option<PathBuf>,
 }
 
 #[derive(Args)]
@@ -310,9 +404,15 @@ pub struct SearchArgs {
     /// Hide articles that repeat an earlier one (near or exact copies)
     #[arg(long)]
     pub dedupe: bool,
+    /// Match dictionary words only, without the Han-character fallback: what a search engine answers
+    #[arg(long)]
+    pub words_only: bool,
     /// Print one JSON object instead of text
     #[arg(long)]
     pub json: bool,
+    /// Search a search engine that `newsdesk push` filled, instead of the index
+    #[command(flatten)]
+    pub engine: EngineFlags,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -416,6 +516,27 @@ pub fn parse_duration(s: &str) -> Result<Duration, String> {
         other => return Err(format!("unknown unit {other:?} in {s:?} (use ms, s or m)")),
     };
     Duration::try_from_secs_f64(secs).map_err(|_| format!("{s:?} is out of range"))
+}
+
+/// `5MB`, `500kB`, `1MiB`, or a bare number of bytes.
+pub fn parse_bytes(s: &str) -> Result<usize, String> {
+    let t = s.trim();
+    let split = t.find(|c: char| !(c.is_ascii_digit() || c == '.')).unwrap_or(t.len());
+    let (number, unit) = t.split_at(split);
+    let n: f64 = number.parse().map_err(|_| format!("{s:?} is not a size (use e.g. 5MB, 500kB, 1048576)"))?;
+    let factor = match unit.trim().to_ascii_lowercase().as_str() {
+        "" | "b" => 1.0,
+        "kb" | "k" => 1e3,
+        "mb" | "m" => 1e6,
+        "kib" => 1024.0,
+        "mib" => 1024.0 * 1024.0,
+        other => return Err(format!("unknown unit {other:?} in {s:?} (use B, kB, MB, KiB or MiB)")),
+    };
+    let bytes = n * factor;
+    if !(1024.0..=1e9).contains(&bytes) {
+        return Err(format!("{s:?} is out of range (1kB to 1GB)"));
+    }
+    Ok(bytes as usize)
 }
 
 /// How URLs are fetched: the `Fetching` flags of `ingest`, and the `fetch:` block of a job

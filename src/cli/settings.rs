@@ -21,9 +21,10 @@ use newsdesk::index::{self, Store, DEFAULT_INDEX_DIR};
 use newsdesk::ingest::{IngestOptions, SourceSpec};
 use newsdesk::parse::{date, ParseOptions};
 
-use super::args::{Cli, ColorChoice, FetchFlags, IngestArgs};
+use super::args::{Cli, ColorChoice, EngineArg, EngineFlags, FetchFlags, IngestArgs};
 use super::job::Job;
 use super::output::Style;
+use newsdesk::engine::{Auth, EngineKind, Target};
 
 /// What every command shares: the index, the taxonomy and how to print.
 pub struct Globals {
@@ -252,5 +253,52 @@ mod tests {
         assert_eq!(o.per_host, FetchOptions::default().per_host);
         let o = FetchFlags::default().or(job).options();
         assert_eq!((o.jobs, o.ignore_robots), (2, true));
+    }
+}
+
+impl EngineFlags {
+    /// Whether any engine flag was given (then `--engine`, `--url` and `--collection` are needed).
+    pub fn given(&self) -> bool {
+        self.engine.is_some() || self.url.is_some() || self.collection.is_some()
+    }
+
+    pub fn kind(&self) -> Result<EngineKind> {
+        Ok(match self.engine {
+            Some(EngineArg::Opensearch) => EngineKind::OpenSearch,
+            Some(EngineArg::Elasticsearch) => EngineKind::Elasticsearch,
+            Some(EngineArg::Typesense) => EngineKind::Typesense,
+            None => bail!("--engine is needed: opensearch, elasticsearch or typesense"),
+        })
+    }
+
+    pub fn collection(&self) -> Result<&str> {
+        self.collection.as_deref().context("--collection NAME is needed: the engine's index or collection")
+    }
+
+    /// The target these flags name, with credentials read from the variables they name.
+    pub fn target(&self) -> Result<Target> {
+        let kind = self.kind()?;
+        let url = self
+            .url
+            .as_deref()
+            .context("--url is needed: the engine's address, e.g. http://127.0.0.1:9200")?;
+        let read = |flag: &str, var: &str| -> Result<String> {
+            match std::env::var(var) {
+                Ok(v) if !v.trim().is_empty() => Ok(v.trim().to_string()),
+                _ => bail!("{flag} {var}: the environment variable {var} is not set (or empty)"),
+            }
+        };
+        let auth = match (&self.api_key_env, &self.basic_auth_env) {
+            (Some(var), _) => Auth::ApiKey(read("--api-key-env", var)?),
+            (None, Some(var)) => {
+                let value = read("--basic-auth-env", var)?;
+                let (user, password) = value
+                    .split_once(':')
+                    .with_context(|| format!("--basic-auth-env {var}: the value must be USER:PASSWORD"))?;
+                Auth::Basic { user: user.to_string(), password: password.to_string() }
+            }
+            (None, None) => Auth::None,
+        };
+        Ok(Target::new(kind, url, self.collection()?, auth)?)
     }
 }

@@ -66,6 +66,9 @@ pub struct SearchRequest {
     pub entity: Option<String>,
     /// Leave out articles that repeat an earlier one.
     pub dedupe: bool,
+    /// Match the words alone, without looking them up as Han characters: the answer a search
+    /// engine holding newsdesk's pre-segmented text gives (see `crate::engine`).
+    pub words_only: bool,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -132,7 +135,7 @@ impl Store {
     fn filtered_query(&self, req: &SearchRequest) -> Result<Box<dyn Query>, SearchError> {
         let f = self.fields;
         let mut clauses: Vec<(Occur, Box<dyn Query>)> =
-            vec![(Occur::Must, self.parse_query(&req.query, true)?)];
+            vec![(Occur::Must, self.parse_query(&req.query, !req.words_only)?)];
         let keyword = |field, value: &str| -> Box<dyn Query> {
             Box::new(TermQuery::new(
                 Term::from_field_text(field, &value.trim().to_lowercase()),
@@ -216,7 +219,7 @@ impl Store {
         let words = snippets_of(self.fields.text)?;
         let mut han: Option<Snippets> = None;
         // Without a Han character in the query, only the words can have matched.
-        let words_only = match req.query.chars().any(crate::segment::is_han) {
+        let words_only = match !req.words_only && req.query.chars().any(crate::segment::is_han) {
             true => Some(
                 self.parse_query(&req.query, false)?
                     .weight(EnableScoring::disabled_from_searcher(&searcher))

@@ -258,6 +258,7 @@ async fn search(
         topics: p.topics()?,
         entity: p.one("entity")?.map(String::from),
         dedupe: p.flag("dedupe")?,
+        words_only: false,
     };
     answer(state, &uri, move |s| Ok(crate::search::search(&s.store, &req)?)).await
 }

@@ -7,6 +7,7 @@
 mod export;
 mod ingest;
 mod prune;
+mod push;
 mod reanalyze;
 mod remove;
 mod report;
@@ -37,5 +38,6 @@ pub fn run(globals: &Globals, command: Command) -> Result<ExitCode> {
         Command::Prune(args) => prune::run(globals, args),
         Command::Serve(args) => serve::run(globals, args),
         Command::Report(args) => report::run(globals, args),
+        Command::Push(args) => push::run(globals, args),
     }
 }

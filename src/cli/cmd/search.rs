@@ -1,4 +1,5 @@
-//! `newsdesk search`: ranked, highlighted hits; exit 1 when nothing matches.
+//! `newsdesk search`: ranked, highlighted hits from the index, or from a search engine with
+//! `--engine`; exit 1 when nothing matches.
 //!
 //! Not here: the query language and ranking (`newsdesk::search`), the printer
 //! (`human::print_results`).
@@ -11,10 +12,10 @@ use newsdesk::search::{self, SearchRequest, Sort};
 use crate::cli::args::{SearchArgs, SortArg};
 use crate::cli::human::print_results;
 use crate::cli::output::emit;
-use crate::cli::settings::{date_range, Globals};
+use crate::cli::settings::{date_range, install_index_dict, Globals};
+use newsdesk::engine::{Client, RetryPolicy};
 
 pub fn run(globals: &Globals, args: SearchArgs) -> Result<ExitCode> {
-    let store = globals.open_store()?;
     let (since, until) = date_range(args.since.as_deref(), args.until.as_deref(), args.default_tz)?;
     let req = SearchRequest {
         since,
@@ -31,8 +32,18 @@ pub fn run(globals: &Globals, args: SearchArgs) -> Result<ExitCode> {
         topics: args.topics,
         entity: args.entity,
         dedupe: args.dedupe,
+        words_only: args.words_only,
     };
-    let results = search::search(&store, &req)?;
+    let results = if args.engine.given() {
+        // The query is cut with the index's user dictionary, as the pushed documents were.
+        let index = globals.index();
+        if newsdesk::index::Store::exists(&index) {
+            install_index_dict(&index)?;
+        }
+        Client::new(args.engine.target()?, RetryPolicy::default())?.search(&req)?
+    } else {
+        search::search(&globals.open_store()?, &req)?
+    };
     emit(args.json, &results, |out| print_results(out, &results, args.offset, globals.style))?;
     if results.hits.is_empty() && results.total > 0 && args.limit > 0 && !args.json {
         eprintln!("note: --offset {} is past the last hit ({} in all)", args.offset, results.total);
