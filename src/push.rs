@@ -36,6 +36,9 @@ pub const BATCH_DOCS: usize = 500;
 /// Default `--batch-bytes`: 5 MB, the size OpenSearch and Elasticsearch suggest starting from.
 pub const BATCH_BYTES: usize = 5_000_000;
 
+/// Sends of one document an engine keeps refusing for now (item 429s) before it is reported.
+const ITEM_TRIES: u32 = 10;
+
 /// What to push and how.
 #[derive(Debug, Clone)]
 pub struct PushRequest {
@@ -292,7 +295,7 @@ pub fn push(
         return Err(EngineError::Missing {
             what: client.collection_word(),
             collection: target.collection.clone(),
-            url: target.url().to_string(),
+            url: target.nodes.iter().map(|u| u.as_str()).collect::<Vec<_>>().join(", "),
         }
         .into());
     }
@@ -355,13 +358,13 @@ fn deliver_batch(
     retried_items: &mut u64,
 ) -> Result<(), PushError> {
     let mut pending = batch;
-    for attempt in 1..=retry.tries {
+    for attempt in 1..=ITEM_TRIES {
         let mut again = Vec::new();
         send_split(client, pending, report, &mut again)?;
         if again.is_empty() {
             return Ok(());
         }
-        if attempt == retry.tries {
+        if attempt == ITEM_TRIES {
             for (doc, status, reason) in again {
                 report.failed.push(failure(
                     doc,

@@ -218,44 +218,6 @@ fn read_list(path: &Path) -> Result<Vec<String>> {
         .collect())
 }
 
-#[cfg(test)]
-mod tests {
-    use super::super::args::parse_duration;
-    use super::*;
-
-    #[test]
-    fn durations() {
-        assert_eq!(parse_duration("1.5s"), Ok(Duration::from_millis(1500)));
-        assert_eq!(parse_duration("2m"), Ok(Duration::from_secs(120)));
-        assert!(parse_duration("5 parsecs").is_err());
-    }
-
-    /// An empty value in the job file's `fetch:` block leaves the setting unset, as it did
-    /// before the block was read by the same struct as the flags.
-    #[test]
-    fn empty_job_file_values_are_unset() {
-        let f: FetchFlags = serde_yaml::from_str("timeout: ~\nignore_robots:\njobs: 2\n").unwrap();
-        assert_eq!(f, FetchFlags { jobs: Some(2), ..FetchFlags::default() });
-        let f: FetchFlags = serde_yaml::from_str("per_host_delay: 250ms\ntimeout: 2\n").unwrap();
-        assert_eq!(
-            (f.per_host_delay, f.timeout),
-            (Some(Duration::from_millis(250)), Some(Duration::from_secs(2)))
-        );
-        assert!(serde_yaml::from_str::<FetchFlags>("timeout: soon\n").is_err());
-    }
-
-    #[test]
-    fn flags_win_over_the_job_file_and_defaults_fill_the_rest() {
-        let job = FetchFlags { jobs: Some(2), ignore_robots: true, tries: Some(5), ..FetchFlags::default() };
-        let flags = FetchFlags { jobs: Some(4), obey_robots: true, ..FetchFlags::default() };
-        let o = flags.or(job.clone()).options();
-        assert_eq!((o.jobs, o.tries, o.ignore_robots), (4, 5, false));
-        assert_eq!(o.per_host, FetchOptions::default().per_host);
-        let o = FetchFlags::default().or(job).options();
-        assert_eq!((o.jobs, o.ignore_robots), (2, true));
-    }
-}
-
 impl EngineFlags {
     /// Whether any engine flag was given (then `--engine`, `--url` and `--collection` are needed).
     pub fn given(&self) -> bool {
@@ -300,5 +262,43 @@ impl EngineFlags {
             (None, None) => Auth::None,
         };
         Ok(Target::new(kind, url, self.collection()?, auth)?)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::args::parse_duration;
+    use super::*;
+
+    #[test]
+    fn durations() {
+        assert_eq!(parse_duration("1.5s"), Ok(Duration::from_millis(1500)));
+        assert_eq!(parse_duration("2m"), Ok(Duration::from_secs(120)));
+        assert!(parse_duration("5 parsecs").is_err());
+    }
+
+    /// An empty value in the job file's `fetch:` block leaves the setting unset, as it did
+    /// before the block was read by the same struct as the flags.
+    #[test]
+    fn empty_job_file_values_are_unset() {
+        let f: FetchFlags = serde_yaml::from_str("timeout: ~\nignore_robots:\njobs: 2\n").unwrap();
+        assert_eq!(f, FetchFlags { jobs: Some(2), ..FetchFlags::default() });
+        let f: FetchFlags = serde_yaml::from_str("per_host_delay: 250ms\ntimeout: 2\n").unwrap();
+        assert_eq!(
+            (f.per_host_delay, f.timeout),
+            (Some(Duration::from_millis(250)), Some(Duration::from_secs(2)))
+        );
+        assert!(serde_yaml::from_str::<FetchFlags>("timeout: soon\n").is_err());
+    }
+
+    #[test]
+    fn flags_win_over_the_job_file_and_defaults_fill_the_rest() {
+        let job = FetchFlags { jobs: Some(2), ignore_robots: true, tries: Some(5), ..FetchFlags::default() };
+        let flags = FetchFlags { jobs: Some(4), obey_robots: true, ..FetchFlags::default() };
+        let o = flags.or(job.clone()).options();
+        assert_eq!((o.jobs, o.tries, o.ignore_robots), (4, 5, false));
+        assert_eq!(o.per_host, FetchOptions::default().per_host);
+        let o = FetchFlags::default().or(job).options();
+        assert_eq!((o.jobs, o.ignore_robots), (2, true));
     }
 }

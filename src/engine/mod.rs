@@ -227,14 +227,18 @@ impl StoredHit {
 pub struct Reply {
     pub status: u16,
     pub body: Vec<u8>,
+    /// The node that answered.
+    pub node: String,
 }
 
 /// How requests are retried.
 #[derive(Debug, Clone, Copy)]
 pub struct RetryPolicy {
-    /// Attempts of one request, the first included.
+    /// Most attempts of one request, the first included.
     pub tries: u32,
-    /// First wait; doubled each time, with full jitter.
+    /// No new attempt starts after this long (a cluster electing a new leader takes seconds).
+    pub give_up_after: Duration,
+    /// First wait; doubled each round, with jitter.
     pub backoff: Duration,
     /// Longest wait.
     pub max_wait: Duration,
@@ -244,19 +248,21 @@ pub struct RetryPolicy {
 impl Default for RetryPolicy {
     fn default() -> Self {
         RetryPolicy {
-            tries: 8,
+            tries: 40,
+            give_up_after: Duration::from_secs(120),
             backoff: Duration::from_millis(200),
-            max_wait: Duration::from_secs(10),
+            max_wait: Duration::from_secs(5),
             timeout: Duration::from_secs(60),
         }
     }
 }
 
 impl RetryPolicy {
-    /// The wait before attempt `attempt + 1`: exponential, full jitter, capped.
-    pub fn wait(&self, attempt: u32) -> Duration {
-        let backoff = self.backoff.saturating_mul(1 << (attempt.saturating_sub(1)).min(16));
-        backoff.mul_f64(fastrand::f64()).min(self.max_wait)
+    /// The wait after round `round` (1, 2 …) of failed attempts: exponential, with jitter
+    /// (between half and all of the step), capped.
+    pub fn wait(&self, round: u32) -> Duration {
+        let step = self.backoff.saturating_mul(1 << (round.saturating_sub(1)).min(16)).min(self.max_wait);
+        step.mul_f64(0.5 + fastrand::f64() / 2.0)
     }
 }
 
@@ -298,7 +304,8 @@ impl Client {
 
     /// Sends one request to a node of the cluster and returns its answer, whatever the status,
     /// except that 429, 502, 503 and 504 answers and unreachable nodes are retried (on the next
-    /// node) with backoff, up to the policy's tries. 401 and 403 are [`EngineError::Auth`].
+    /// node) with backoff, within the policy's tries and time. 401 and 403 are
+    /// [`EngineError::Auth`].
     pub fn send(
         &self,
         method: reqwest::Method,
@@ -309,6 +316,7 @@ impl Client {
     ) -> Result<Reply, EngineError> {
         let nodes = &self.target.nodes;
         let mut last_error = None;
+        let first_try = Instant::now();
         for attempt in 1..=self.retry.tries.max(1) {
             let at = self.node.load(Ordering::Relaxed) % nodes.len();
             let node = &nodes[at];
@@ -322,7 +330,13 @@ impl Client {
                 Ok((reply, _)) if matches!(reply.status, 401 | 403) => {
                     return Err(EngineError::Auth { url: node.to_string(), status: reply.status })
                 }
-                Ok((reply, retry_after)) if matches!(reply.status, 429 | 502 | 503 | 504) => {
+                Ok((mut reply, _)) if !matches!(reply.status, 429 | 502 | 503 | 504) => {
+                    tracing::debug!(%url, status = reply.status, ms = started.elapsed().as_millis() as u64, "engine answered");
+                    self.node.store(at, Ordering::Relaxed);
+                    reply.node = node.to_string();
+                    return Ok(reply);
+                }
+                Ok((reply, retry_after)) => {
                     tracing::info!(%url, status = reply.status, attempt, "engine busy, retrying");
                     let body = String::from_utf8_lossy(&reply.body).chars().take(300).collect::<String>();
                     last_error = Some(EngineError::Status {
@@ -337,10 +351,6 @@ impl Client {
                     }
                     retry_after.unwrap_or_else(|| self.retry.wait(attempt))
                 }
-                Ok((reply, _)) => {
-                    tracing::debug!(%url, status = reply.status, ms = started.elapsed().as_millis() as u64, "engine answered");
-                    return Ok(reply);
-                }
                 Err(cause) => {
                     tracing::warn!(%url, attempt, %cause, "engine node unreachable, trying the next");
                     last_error = Some(EngineError::Unreachable {
@@ -350,17 +360,18 @@ impl Client {
                     });
                     self.node.store(at + 1, Ordering::Relaxed);
                     // Straight to another node; after a round of all of them, back off.
-                    if (attempt as usize) % nodes.len() != 0 {
+                    if !(attempt as usize).is_multiple_of(nodes.len()) {
                         Duration::ZERO
                     } else {
-                        self.retry.wait(attempt)
+                        self.retry.wait(attempt / nodes.len() as u32)
                     }
                 }
             };
-            if attempt < self.retry.tries {
-                self.retried.fetch_add(1, Ordering::Relaxed);
-                std::thread::sleep(wait.min(self.retry.max_wait));
+            if attempt == self.retry.tries || first_try.elapsed() + wait > self.retry.give_up_after {
+                break;
             }
+            self.retried.fetch_add(1, Ordering::Relaxed);
+            std::thread::sleep(wait.min(self.retry.max_wait));
         }
         Err(last_error.expect("at least one attempt"))
     }
@@ -392,7 +403,7 @@ impl Client {
             .and_then(|v| v.trim().parse::<u64>().ok())
             .map(Duration::from_secs);
         let body = response.bytes().await.map_err(|e| crate::fetch::error_chain(&e))?.to_vec();
-        Ok((Reply { status, body }, retry_after))
+        Ok((Reply { status, body, node: String::new() }, retry_after))
     }
 
     /// Whether the index or collection exists.
@@ -402,7 +413,7 @@ impl Client {
         match reply.status {
             200..=299 => Ok(true),
             404 => Ok(false),
-            status => Err(self.status_error(status, &format!("GET {path}"), &reply.body)),
+            _ => Err(self.status_error(&reply, &format!("GET {path}"))),
         }
     }
 
@@ -415,12 +426,26 @@ impl Client {
         };
         let reply = self.send(method.clone(), &path, &[], "application/json", Some(schema.as_bytes()))?;
         let body = String::from_utf8_lossy(&reply.body);
-        match reply.status {
-            200..=299 => Ok(true),
-            409 => Ok(false),
-            400 if body.contains("resource_already_exists_exception") => Ok(false),
-            status => Err(self.status_error(status, &format!("{method} {path}"), &reply.body)),
+        let created = match reply.status {
+            200..=299 => true,
+            409 => false,
+            400 if body.contains("resource_already_exists_exception") => false,
+            _ => return Err(self.status_error(&reply, &format!("{method} {path}"))),
+        };
+        // In a cluster the other nodes learn of it a moment later: wait until the node asked
+        // next knows it, so that the push that follows does not find it missing.
+        let started = Instant::now();
+        while !self.collection_exists()? {
+            if started.elapsed() > Duration::from_secs(30) {
+                return Err(self.missing(&Reply {
+                    status: 404,
+                    body: Vec::new(),
+                    node: self.target.url().to_string(),
+                }));
+            }
+            std::thread::sleep(Duration::from_millis(100));
         }
+        Ok(created)
     }
 
     fn collection_path(&self) -> String {
@@ -430,12 +455,20 @@ impl Client {
         }
     }
 
-    pub fn status_error(&self, status: u16, request: &str, body: &[u8]) -> EngineError {
+    pub fn status_error(&self, reply: &Reply, request: &str) -> EngineError {
         EngineError::Status {
-            url: self.target.url().to_string(),
-            status,
+            url: reply.node.clone(),
+            status: reply.status,
             request: request.to_string(),
-            body: String::from_utf8_lossy(body).chars().take(500).collect(),
+            body: String::from_utf8_lossy(&reply.body).chars().take(500).collect(),
+        }
+    }
+
+    fn missing(&self, reply: &Reply) -> EngineError {
+        EngineError::Missing {
+            what: self.collection_word(),
+            collection: self.target.collection.clone(),
+            url: reply.node.clone(),
         }
     }
 
@@ -465,12 +498,8 @@ impl Client {
                 };
                 outcomes.map(Ok).map_err(|reason| EngineError::Answer { what: "batch", reason })
             }
-            404 => Err(EngineError::Missing {
-                what: self.collection_word(),
-                collection: self.target.collection.clone(),
-                url: self.target.url().to_string(),
-            }),
-            status => Err(self.status_error(status, &request, &reply.body)),
+            404 => Err(self.missing(&reply)),
+            _ => Err(self.status_error(&reply, &request)),
         }
     }
 
@@ -533,12 +562,8 @@ impl Client {
     fn check_search(&self, reply: &Reply, path: &str) -> Result<(), EngineError> {
         match reply.status {
             200..=299 => Ok(()),
-            404 => Err(EngineError::Missing {
-                what: self.collection_word(),
-                collection: self.target.collection.clone(),
-                url: self.target.url().to_string(),
-            }),
-            status => Err(self.status_error(status, &format!("search {path}"), &reply.body)),
+            404 => Err(self.missing(reply)),
+            _ => Err(self.status_error(reply, &format!("search {path}"))),
         }
     }
 }

@@ -165,7 +165,7 @@ fn page_of(offset: usize, limit: usize) -> Option<(usize, usize)> {
     if limit == 0 {
         return Some((1, 0));
     }
-    if limit <= MAX_PER_PAGE && offset % limit == 0 {
+    if limit <= MAX_PER_PAGE && offset.is_multiple_of(limit) {
         return Some((offset / limit + 1, limit));
     }
     (offset + limit <= MAX_PER_PAGE).then_some((1, offset + limit))
