@@ -2,42 +2,27 @@
 //! and a three-node cluster that loses a node while a push runs; a push killed with SIGKILL and
 //! resumed. The servers run on free 127.0.0.1 ports (see `support/typesense.rs`).
 
+#[path = "support/archive.rs"]
+mod archive;
 #[path = "support/newsdesk_server.rs"]
 mod served;
 #[path = "support/typesense.rs"]
 mod typesense;
 
 use std::collections::BTreeSet;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
+use archive::{archive, article_count, assert_same_answers, search, stderr, QUERIES};
 use serde_json::Value;
 use typesense::{Node, KEY};
 
 const COLLECTION: &str = "news";
 
-/// An index of `data/` and, when present, the shared corpus.
-fn archive() -> (tempfile::TempDir, PathBuf) {
-    let dir = tempfile::tempdir().unwrap();
-    let index = dir.path().join("index");
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let corpus = std::env::var_os("NEWSDESK_CORPUS")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| root.join("../shared/corpus"));
-    let mut cmd = newsdesk(&index);
-    cmd.arg("ingest").arg(root.join("data"));
-    if corpus.is_dir() {
-        cmd.arg(&corpus);
-    }
-    let out = cmd.output().unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    (dir, index)
-}
-
 fn newsdesk(index: &Path) -> Command {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_newsdesk"));
-    cmd.arg("--index").arg(index).env_remove("NEWSDESK_INDEX").env("TYPESENSE_TEST_KEY", KEY);
+    let mut cmd = archive::newsdesk(index);
+    cmd.env("TYPESENSE_TEST_KEY", KEY);
     cmd
 }
 
@@ -60,40 +45,6 @@ fn engine_flags(urls: &str) -> Vec<String> {
 fn push(index: &Path, urls: &str, extra: &[&str]) -> Output {
     newsdesk(index).arg("push").args(engine_flags(urls)).args(extra).output().unwrap()
 }
-
-fn stderr(out: &Output) -> String {
-    String::from_utf8_lossy(&out.stderr).into_owned()
-}
-
-/// `search --json` with `args`: the total and the hits' ids.
-fn search(index: &Path, args: &[String]) -> (u64, Vec<String>) {
-    let out = newsdesk(index).arg("search").args(args).args(["--json", "--limit", "250"]).output().unwrap();
-    assert!(matches!(out.status.code(), Some(0 | 1)), "search {args:?}: {}", stderr(&out));
-    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
-    let ids = v["hits"].as_array().unwrap().iter().map(|h| h["id"].as_str().unwrap().to_string()).collect();
-    (v["total"].as_u64().unwrap(), ids)
-}
-
-fn article_count(index: &Path) -> u64 {
-    search(index, &["*".to_string()]).0
-}
-
-/// Queries and filters the embedded index and the engine must answer alike.
-const QUERIES: &[&[&str]] = &[
-    &["互联互通"],
-    &["支付宝"],
-    &["反垄断"],
-    &["微信 支付"],
-    &["数字人民币"],
-    &["平台 -微信"],
-    &["\"移动支付\""],
-    &["apple"],
-    &["5G"],
-    &["*", "--dedupe"],
-    &["*", "--since", "2021-09-01", "--until", "2021-10-01"],
-    &["*", "--topic", "platform-interconnection"],
-    &["支付", "--sort", "newest"],
-];
 
 #[test]
 fn a_pushed_archive_answers_searches_as_the_embedded_index_does() {
@@ -135,23 +86,7 @@ fn a_pushed_archive_answers_searches_as_the_embedded_index_does() {
     assert_eq!(ids.len() as u64, total);
     assert_eq!(ids.iter().collect::<BTreeSet<_>>().len() as u64, total);
 
-    for query in QUERIES {
-        let args: Vec<String> = query.iter().map(|s| s.to_string()).collect();
-        let mut embedded_args = args.clone();
-        embedded_args.push("--words-only".into());
-        let (embedded_total, mut embedded) = search(&index, &embedded_args);
-        let mut engine_args = args.clone();
-        engine_args.extend(engine_flags(&node.url));
-        let (engine_total, mut engine) = search(&index, &engine_args);
-        assert_eq!(engine_total, embedded_total, "{query:?}: totals differ");
-        if args.contains(&"newest".to_string()) {
-            // Same order by date (ties may come in either order: compare the dates' sequence).
-            assert_eq!(engine.len(), embedded.len(), "{query:?}");
-        }
-        embedded.sort();
-        engine.sort();
-        assert_eq!(engine, embedded, "{query:?}: different articles");
-    }
+    assert_same_answers(&index, &engine_flags(&node.url), QUERIES);
 
     // One Typesense cannot say is refused, not answered differently.
     let mut args = vec!["微信 OR 支付宝".to_string()];
