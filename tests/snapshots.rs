@@ -133,6 +133,7 @@ fn help_of_every_command() {
         "prune",
         "serve",
         "report",
+        "push",
     ];
     for command in commands {
         let mut args: Vec<&str> = command.split_whitespace().collect();

@@ -11,35 +11,20 @@ mod typesense;
 
 use std::collections::BTreeSet;
 use std::path::Path;
-use std::process::{Command, Output, Stdio};
+use std::process::{Output, Stdio};
 use std::time::{Duration, Instant};
 
-use archive::{archive, article_count, assert_same_answers, search, stderr, QUERIES};
+use archive::{archive, article_count, assert_same_answers, newsdesk, search, stderr, KEY, KEY_VAR, QUERIES};
 use serde_json::Value;
-use typesense::{Node, KEY};
+use typesense::Node;
 
 const COLLECTION: &str = "news";
 
-fn newsdesk(index: &Path) -> Command {
-    let mut cmd = archive::newsdesk(index);
-    cmd.env("TYPESENSE_TEST_KEY", KEY);
-    cmd
-}
-
 fn engine_flags(urls: &str) -> Vec<String> {
-    [
-        "--engine",
-        "typesense",
-        "--url",
-        urls,
-        "--collection",
-        COLLECTION,
-        "--api-key-env",
-        "TYPESENSE_TEST_KEY",
-    ]
-    .iter()
-    .map(|s| s.to_string())
-    .collect()
+    ["--engine", "typesense", "--url", urls, "--collection", COLLECTION, "--api-key-env", KEY_VAR]
+        .iter()
+        .map(|s| s.to_string())
+        .collect()
 }
 
 fn push(index: &Path, urls: &str, extra: &[&str]) -> Output {
@@ -113,6 +98,28 @@ fn a_pushed_archive_answers_searches_as_the_embedded_index_does() {
         page(&["--limit", "3", "--offset", "3"], true),
         page(&["--limit", "3", "--offset", "3"], false)
     );
+
+    // `serve` with the same flags answers /api/search from the engine, uncached.
+    let flags = engine_flags(&node.url);
+    let flags: Vec<&str> = flags.iter().map(String::as_str).collect();
+    let server = served::Served::start_with_env(&index, &flags, &[(KEY_VAR, KEY)]);
+    let answer = server.get("/api/search?q=%E4%BA%92%E8%81%94%E4%BA%92%E9%80%9A&limit=50");
+    assert_eq!(answer.status, 200, "{}", answer.body);
+    assert!(answer.headers.get("x-cache").is_none(), "engine answers are not cached");
+    let served_ids: BTreeSet<String> = answer.json()["hits"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|h| h["id"].as_str().unwrap().to_string())
+        .collect();
+    let mut args = vec!["互联互通".to_string()];
+    args.extend(engine_flags(&node.url));
+    let (_, cli_ids) = search(&index, &args);
+    assert!(!served_ids.is_empty());
+    assert_eq!(served_ids, cli_ids.into_iter().collect::<BTreeSet<_>>());
+    let refused = server.get("/api/search?q=a%20OR%20b");
+    assert_eq!(refused.status, 400, "{}", refused.body);
+    assert_eq!(refused.json()["error"]["code"], "bad_query");
 }
 
 /// Runs a push in the background and calls `at` once the progress file says `after` documents

@@ -82,10 +82,16 @@ Query syntax:
   published:[2021-01-01T00:00:00Z TO 2022-01-01T00:00:00Z]
                          a date range, full UTC timestamps (--since/--until are easier)
 
+Through a search engine that `newsdesk push` filled, add the engine flags. The answer is the one
+--words-only gives here: engines hold newsdesk's words, not the Han-character fallback.
+Typesense cannot say OR, title:/text:, boosts or sloppy phrases; such a query is refused.
+
 Examples:
   newsdesk search 互联互通
   newsdesk search '支付 AND category:36kr' --sort newest --limit 5
-  newsdesk search antitrust --since 2021-01-01 --until 2021-12-31 --json")]
+  newsdesk search antitrust --since 2021-01-01 --until 2021-12-31 --json
+  newsdesk search 互联互通 --engine typesense --url http://127.0.0.1:8108 --collection news \\
+      --api-key-env TYPESENSE_API_KEY")]
     Search(SearchArgs),
     /// Show one article by id
     Show(ShowArgs),
@@ -278,6 +284,9 @@ pub struct ServeArgs {
     /// Answers kept for repeated requests, reused until the index changes (0 turns it off)
     #[arg(long, value_name = "ENTRIES", default_value_t = 1024)]
     pub cache: usize,
+    /// Answer /api/search from a search engine that `newsdesk push` filled (the rest from the index)
+    #[command(flatten)]
+    pub engine: EngineFlags,
 }
 
 #[derive(Args)]

@@ -266,16 +266,25 @@ impl RetryPolicy {
     }
 }
 
-/// The HTTP side of a [`Target`]: a blocking facade over reqwest on its own small runtime.
+/// The HTTP side of a [`Target`]: a blocking facade over reqwest. Called from a thread of a
+/// tokio runtime's blocking pool (`spawn_blocking`, as the server does), it runs on that
+/// runtime; elsewhere on a small runtime of its own, made on first use. (Never call it from an
+/// async task itself: it blocks.)
 pub struct Client {
     target: Target,
     http: reqwest::Client,
-    runtime: tokio::runtime::Runtime,
+    runtime: std::sync::OnceLock<tokio::runtime::Runtime>,
     retry: RetryPolicy,
     /// The node tried first: the last one that answered.
     node: AtomicUsize,
     /// Requests sent again (after a 429, a 5xx or an unreachable node).
     retried: AtomicUsize,
+}
+
+impl std::fmt::Debug for Client {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Client").field("target", &self.target).finish_non_exhaustive()
+    }
 }
 
 impl Client {
@@ -286,11 +295,31 @@ impl Client {
             .timeout(retry.timeout)
             .build()
             .map_err(|e| EngineError::Config { message: format!("cannot set up HTTP: {e}") })?;
-        let runtime = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .map_err(|e| EngineError::Config { message: format!("cannot start the HTTP runtime: {e}") })?;
-        Ok(Client { target, http, runtime, retry, node: AtomicUsize::new(0), retried: AtomicUsize::new(0) })
+        Ok(Client {
+            target,
+            http,
+            runtime: std::sync::OnceLock::new(),
+            retry,
+            node: AtomicUsize::new(0),
+            retried: AtomicUsize::new(0),
+        })
+    }
+
+    /// Runs `work` to completion on the runtime of this thread, if it has one, else on the
+    /// client's own.
+    fn block_on<F: std::future::Future>(&self, work: F) -> F::Output {
+        match tokio::runtime::Handle::try_current() {
+            Ok(handle) => handle.block_on(work),
+            Err(_) => self
+                .runtime
+                .get_or_init(|| {
+                    tokio::runtime::Builder::new_current_thread()
+                        .enable_all()
+                        .build()
+                        .expect("a current-thread runtime can be built")
+                })
+                .block_on(work),
+        }
     }
 
     pub fn target(&self) -> &Target {
@@ -324,8 +353,7 @@ impl Client {
                 message: format!("cannot join {path:?} to {node}: {e}"),
             })?;
             let started = Instant::now();
-            let result =
-                self.runtime.block_on(self.attempt(method.clone(), url.clone(), query, content_type, body));
+            let result = self.block_on(self.attempt(method.clone(), url.clone(), query, content_type, body));
             let wait = match result {
                 Ok((reply, _)) if matches!(reply.status, 401 | 403) => {
                     return Err(EngineError::Auth { url: node.to_string(), status: reply.status })

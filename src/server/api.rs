@@ -99,6 +99,24 @@ impl From<SearchError> for ApiError {
     }
 }
 
+impl From<crate::engine::EngineError> for ApiError {
+    fn from(e: crate::engine::EngineError) -> ApiError {
+        use crate::engine::EngineError;
+        match e {
+            EngineError::Query(e) => ApiError::bad("bad_query", e.to_string()),
+            other => {
+                // The engine's address and answer are for the log, not for the client.
+                tracing::error!("search engine failed: {other}");
+                ApiError::new(
+                    StatusCode::BAD_GATEWAY,
+                    "engine_unavailable",
+                    "the search engine behind this server did not answer; its log says why".to_string(),
+                )
+            }
+        }
+    }
+}
+
 impl From<IndexError> for ApiError {
     fn from(e: IndexError) -> ApiError {
         ApiError::internal(&e)
@@ -135,16 +153,31 @@ where
     T: Serialize + Send + 'static,
     F: FnOnce(&AppState) -> Result<T, ApiError> + Send + 'static,
 {
+    answer_with(state, uri, true, work).await
+}
+
+/// [`answer`], with the cache left out when not `cacheable`.
+async fn answer_with<T, F>(
+    state: Arc<AppState>,
+    uri: &Uri,
+    cacheable: bool,
+    work: F,
+) -> Result<Response, ApiError>
+where
+    T: Serialize + Send + 'static,
+    F: FnOnce(&AppState) -> Result<T, ApiError> + Send + 'static,
+{
     let key = uri.path_and_query().map_or_else(|| uri.path().to_string(), |pq| pq.as_str().to_string());
     // Taken before the work: an answer never sits under a view older than the one it saw.
     let view = state.store.view();
-    if let Some(body) = state.cache.as_ref().and_then(|c| c.get(&key, view)) {
+    let cache = state.cache.as_ref().filter(|_| cacheable);
+    if let Some(body) = cache.and_then(|c| c.get(&key, view)) {
         return Ok(json_bytes(body, Some("hit")));
     }
     let worker = Arc::clone(&state);
     let value =
         tokio::task::spawn_blocking(move || work(&worker)).await.map_err(|e| ApiError::internal(&e))??;
-    let Some(cache) = &state.cache else { return Ok(json_body(&value)) };
+    let Some(cache) = cache else { return Ok(json_body(&value)) };
     let body = Bytes::from(serde_json::to_vec(&value).map_err(|e| ApiError::internal(&e))?);
     cache.put(key, view, body.clone());
     Ok(json_bytes(body, Some("miss")))
@@ -260,7 +293,12 @@ async fn search(
         dedupe: p.flag("dedupe")?,
         words_only: false,
     };
-    answer(state, &uri, move |s| Ok(crate::search::search(&s.store, &req)?)).await
+    let cacheable = state.engine.is_none();
+    answer_with(state, &uri, cacheable, move |s| match &s.engine {
+        Some(engine) => Ok(engine.search(&req)?),
+        None => Ok(crate::search::search(&s.store, &req)?),
+    })
+    .await
 }
 
 /// `GET /api/articles/{id}`: `newsdesk show ID --json`.

@@ -61,6 +61,9 @@ pub struct Options {
     /// server on loopback without a token must not answer a page of another site that had its
     /// name pointed at 127.0.0.1 (DNS rebinding). [`loopback_hosts`] is the usual list.
     pub allowed_hosts: Option<Vec<String>>,
+    /// When set, `/api/search` is answered by this search engine (filled by `newsdesk push`)
+    /// instead of the index; its answers are not cached, since the engine changes on its own.
+    pub engine: Option<Arc<crate::engine::Client>>,
 }
 
 /// The names a loopback server is reached by.
@@ -75,6 +78,7 @@ impl Default for Options {
             reload_every: Duration::from_secs(1),
             cache_entries: 1024,
             allowed_hosts: None,
+            engine: None,
         }
     }
 }
@@ -89,6 +93,7 @@ pub(crate) struct AppState {
     /// Why the last reload failed, until one succeeds (`/healthz` answers 503 meanwhile).
     reload_error: Mutex<Option<String>>,
     allowed_hosts: Option<Vec<String>>,
+    engine: Option<Arc<crate::engine::Client>>,
 }
 
 /// Answers already sent, by request path and query, each with the [`Store::view`] it was
@@ -130,6 +135,7 @@ pub async fn serve(
         cache: Cache::new(options.cache_entries),
         reload_error: Mutex::new(None),
         allowed_hosts: options.allowed_hosts,
+        engine: options.engine,
     });
     let reloader = tokio::spawn(reload_loop(Arc::clone(&state), options.reload_every));
     let served = axum::serve(listener, router(state)).with_graceful_shutdown(shutdown).await;

@@ -26,10 +26,14 @@ pub fn archive() -> (tempfile::TempDir, PathBuf) {
     (dir, index)
 }
 
-/// The binary, on `index`, with no index from the environment.
+/// The API key the test engines require, in the variable [`KEY_VAR`] of every run.
+pub const KEY: &str = "newsdesk-test-key";
+pub const KEY_VAR: &str = "NEWSDESK_TEST_ENGINE_KEY";
+
+/// The binary, on `index`, with no index from the environment and the engines' key in [`KEY_VAR`].
 pub fn newsdesk(index: &Path) -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_newsdesk"));
-    cmd.arg("--index").arg(index).env_remove("NEWSDESK_INDEX");
+    cmd.arg("--index").arg(index).env_remove("NEWSDESK_INDEX").env(KEY_VAR, KEY);
     cmd
 }
 

@@ -49,7 +49,13 @@ impl Answer {
 impl Served {
     /// Starts `newsdesk --index INDEX serve --addr 127.0.0.1:0 ARGS…` and waits for its address.
     pub fn start(index: &Path, args: &[&str]) -> Served {
+        Served::start_with_env(index, args, &[])
+    }
+
+    /// [`Served::start`] with these environment variables set.
+    pub fn start_with_env(index: &Path, args: &[&str], env: &[(&str, &str)]) -> Served {
         let mut child = Command::new(env!("CARGO_BIN_EXE_newsdesk"))
+            .envs(env.iter().copied())
             .arg("--index")
             .arg(index)
             .args(["serve", "--addr", "127.0.0.1:0", "--reload-every", "200ms"])

@@ -10,9 +10,8 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+use super::archive::KEY;
 use super::served::{request, Answer};
-
-pub const KEY: &str = "newsdesk-test-key";
 
 /// The typesense-server binary, if this machine has it.
 pub fn binary() -> Option<PathBuf> {

@@ -4,8 +4,10 @@
 //! Not here: the routes, the page and the API (`newsdesk::server`).
 
 use std::process::ExitCode;
+use std::sync::Arc;
 
 use anyhow::{bail, Context, Result};
+use newsdesk::engine::{Client, RetryPolicy};
 use newsdesk::server::{self, Options};
 
 use crate::cli::args::ServeArgs;
@@ -35,6 +37,10 @@ pub fn run(globals: &Globals, args: ServeArgs) -> Result<ExitCode> {
     }
     let store = globals.open_store()?;
     let analyzer = globals.analyzer()?;
+    let engine = match args.engine.given() {
+        true => Some(Arc::new(Client::new(args.engine.target()?, RetryPolicy::default())?)),
+        false => None,
+    };
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -49,6 +55,10 @@ pub fn run(globals: &Globals, args: ServeArgs) -> Result<ExitCode> {
             globals.index().display(),
             store.num_articles()
         );
+        if let Some(engine) = &engine {
+            let t = engine.target();
+            eprintln!("newsdesk: searches go to {} {:?} at {}", t.kind.name(), t.collection, t.url());
+        }
         // Without a token, a loopback server answers only for loopback names (DNS rebinding);
         // with one, or when --insecure opens another address, for any name.
         let allowed_hosts = (token.is_none() && bound.ip().is_loopback()).then(|| {
@@ -56,8 +66,13 @@ pub fn run(globals: &Globals, args: ServeArgs) -> Result<ExitCode> {
             hosts.push(bound.ip().to_string());
             hosts
         });
-        let options =
-            Options { token, reload_every: args.reload_every, cache_entries: args.cache, allowed_hosts };
+        let options = Options {
+            token,
+            reload_every: args.reload_every,
+            cache_entries: args.cache,
+            allowed_hosts,
+            engine,
+        };
         server::serve(listener, store, analyzer, options, shutdown_signal())
             .await
             .context("the server stopped")?;
