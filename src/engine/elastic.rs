@@ -195,6 +195,9 @@ pub fn search_answer(body: &[u8]) -> Result<(usize, Vec<StoredHit>), EngineError
     let bad = |why: String| EngineError::Answer { what: "_search", reason: why };
     let answer: Value = serde_json::from_slice(body).map_err(|e| bad(e.to_string()))?;
     let hits = answer.get("hits").ok_or_else(|| bad("no hits".into()))?;
+    if let Some(ms) = answer.get("took").and_then(Value::as_u64) {
+        tracing::debug!(engine_ms = ms, "the engine searched");
+    }
     let total =
         hits.pointer("/total/value").or_else(|| hits.get("total")).and_then(Value::as_u64).unwrap_or(0);
     let mut out = Vec::new();

@@ -230,6 +230,9 @@ pub fn search_answer(body: &[u8], skip: usize) -> Result<(usize, Vec<StoredHit>)
     let bad = |why: String| EngineError::Answer { what: "search", reason: why };
     let answer: Value = serde_json::from_slice(body).map_err(|e| bad(e.to_string()))?;
     let total = answer.get("found").and_then(Value::as_u64).ok_or_else(|| bad("no `found`".into()))?;
+    if let Some(ms) = answer.get("search_time_ms").and_then(Value::as_u64) {
+        tracing::debug!(engine_ms = ms, total, "Typesense searched");
+    }
     let mut out = Vec::new();
     for hit in answer.get("hits").and_then(Value::as_array).into_iter().flatten().skip(skip) {
         let mut doc = hit.get("document").cloned().ok_or_else(|| bad("a hit without its document".into()))?;
