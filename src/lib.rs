@@ -81,4 +81,5 @@ pub mod segment;
 pub mod server;
 pub mod source;
 pub mod stats;
+pub mod warc;
 pub mod web;

@@ -16,6 +16,23 @@ use crate::article::{SourceKind, SourceRef};
 /// File endings that are read as articles.
 pub const EXTENSIONS: [&str; 4] = ["md", "markdown", "html", "htm"];
 
+/// Names that may hold WARC files or newsdesk records, which are then told by their content:
+/// looked at in folders beside the article files.
+pub const CONTAINER_EXTENSIONS: [&str; 5] = ["warc", "gz", "jsonl", "ndjson", "json"];
+
+fn has_container_extension(path: &Path) -> bool {
+    path.extension()
+        .and_then(|e| e.to_str())
+        .is_some_and(|e| CONTAINER_EXTENSIONS.iter().any(|x| x.eq_ignore_ascii_case(e)))
+}
+
+/// Whether a file found in a folder is worth a look: an article file, or a container whose
+/// content says it is a WARC file or newsdesk records (anything else there is left alone).
+fn worth_a_look(path: &Path) -> bool {
+    has_article_extension(path)
+        || (has_container_extension(path) && (crate::warc::is_warc(path) || crate::ingest::is_records(path)))
+}
+
 /// Files larger than this are refused unless the caller sets another limit.
 pub const DEFAULT_MAX_FILE_BYTES: u64 = 10 * 1024 * 1024;
 
@@ -100,7 +117,8 @@ impl BodyFormat {
     }
 }
 
-fn has_article_extension(path: &Path) -> bool {
+/// Whether the name says an article file (`.md`, `.markdown`, `.html`, `.htm`).
+pub fn has_article_extension(path: &Path) -> bool {
     path.extension()
         .and_then(|e| e.to_str())
         .is_some_and(|e| EXTENSIONS.iter().any(|x| x.eq_ignore_ascii_case(e)))
@@ -130,7 +148,8 @@ pub fn discover(paths: &[PathBuf]) -> (Vec<PathBuf>, Vec<SourceError>) {
             continue;
         }
         if meta.is_file() {
-            if has_article_extension(root) {
+            // A file named on its own may be a WARC file or records whatever its name.
+            if has_article_extension(root) || crate::warc::is_warc(root) || crate::ingest::is_records(root) {
                 files.push(root.clone());
             } else {
                 errors.push(SourceError::Unsupported { path: root.clone() });
@@ -141,12 +160,11 @@ pub fn discover(paths: &[PathBuf]) -> (Vec<PathBuf>, Vec<SourceError>) {
             .follow_links(true)
             .sort_by_file_name()
             .into_iter()
-            .filter_entry(|e| e.depth() == 0 || !e.file_name().to_string_lossy().starts_with('.'));
+            // Hidden names, and `_SUCCESS`, `_failures/` … beside a job's output, are skipped.
+            .filter_entry(|e| e.depth() == 0 || !e.file_name().to_string_lossy().starts_with(['.', '_']));
         for entry in walker {
             match entry {
-                Ok(e) if e.file_type().is_file() && has_article_extension(e.path()) => {
-                    files.push(e.into_path())
-                }
+                Ok(e) if e.file_type().is_file() && worth_a_look(e.path()) => files.push(e.into_path()),
                 Ok(_) => {}
                 Err(e) => errors.push(SourceError::Walk {
                     path: e.path().map(Path::to_path_buf).unwrap_or_else(|| root.clone()),

@@ -193,6 +193,55 @@ Examples:
   newsdesk push --engine elasticsearch --collection news --print-schema > mapping.json
   newsdesk push --engine typesense --url http://a:8108,http://b:8108 --collection news --resume")]
     Push(PushArgs),
+    /// Parse, clean and analyse articles into JSON Lines records, without an index (for Spark and other batch engines)
+    #[command(after_help = "\
+Writes one record per article (the export record: schema/article.schema.json) to stdout, or to
+--out FILE (gzipped when it ends in .gz). Needs no index and keeps no state, so any number of
+machines can run it on parts of a source list; `newsdesk ingest FILE.jsonl` (or a folder of
+such files) loads the records, keeping their ids and analysis. What needs the whole corpus is
+left to that load: duplicate_of is empty here and decided there, and keywords are scored with
+jieba's IDF table (the load scores them again when the index already holds 1,000 articles).
+
+Sources are those of `ingest`: files, folders, http(s) URLs and feeds, and WARC files
+(.warc, .warc.gz): every response record holding an HTML page is an article.
+
+stderr carries one JSON object per failed source ({\"source\", \"stage\", \"reason\"}) and a
+last one with the counts. Exit codes: 0 every source prepared, 2 some failed (the rest were
+written) or an error.
+
+Examples:
+  newsdesk prepare data/ > records.jsonl
+  newsdesk prepare --from-file sources.txt --out part-0001.jsonl.gz
+  newsdesk prepare crawl/CC-NEWS-20211001.warc.gz --out cc.jsonl.gz
+  newsdesk ingest records.jsonl")]
+    Prepare(PrepareArgs),
+}
+
+#[derive(Args)]
+pub struct PrepareArgs {
+    /// Files, folders, http(s) URLs (pages, feeds) and WARC files
+    #[arg(value_name = "SOURCE")]
+    pub sources: Vec<String>,
+    /// Also read sources from FILE, one per line (`#` comments and blank lines skipped; `-` is stdin)
+    #[arg(long, value_name = "FILE")]
+    pub from_file: Option<PathBuf>,
+    /// Write the records to FILE instead of stdout (gzipped when it ends in .gz; replaced only once complete)
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
+    /// Time zone of dates that name none, as an offset (+08:00, -05:00, UTC) [default: +08:00]
+    #[arg(long, value_name = "OFFSET", value_parser = parse_zone)]
+    pub default_tz: Option<FixedOffset>,
+    /// Refuse files (and WARC records) larger than this many bytes [default: 10485760]
+    #[arg(long, value_name = "BYTES")]
+    pub max_file_size: Option<u64>,
+    /// Extra words for segmentation (jieba's format: `word [freq] [tag]` per line); load the records into an index made with the same one
+    #[arg(long, value_name = "FILE")]
+    pub user_dict: Option<PathBuf>,
+    /// Fetch each feed item's page and take the article from it
+    #[arg(long, help_heading = "Fetching")]
+    pub follow_links: bool,
+    #[command(flatten)]
+    pub fetch: FetchFlags,
 }
 
 /// Which search engine, where, and with what credentials: `push` and `search --engine`.

@@ -111,7 +111,7 @@ impl FetchFlags {
     }
 
     /// The library's options: these settings over its defaults.
-    fn options(self) -> FetchOptions {
+    pub fn options(self) -> FetchOptions {
         let d = FetchOptions::default();
         FetchOptions {
             jobs: self.jobs.unwrap_or(d.jobs).max(1),
@@ -198,7 +198,7 @@ impl IngestSettings {
 }
 
 /// Sources listed one per line.
-fn read_list(path: &Path) -> Result<Vec<String>> {
+pub fn read_list(path: &Path) -> Result<Vec<String>> {
     let text = if path.as_os_str() == "-" {
         std::io::read_to_string(std::io::stdin()).context("cannot read the source list from stdin")?
     } else {

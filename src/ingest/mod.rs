@@ -12,15 +12,19 @@
 //! Commits happen every [`IngestOptions::commit_every`] articles and at the end, never per
 //! article. Not here: how progress is shown, or HTTP itself (see [`crate::fetch`]).
 
+mod prepare;
+mod records;
 mod remove;
 mod state;
 mod web;
 
+pub use prepare::{prepare, PrepareReport};
+pub use records::is_records;
 pub use remove::{prune_missing, remove, Missing, PruneReport, RemoveReport};
 pub use state::FileState;
 
 use std::collections::HashMap;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -217,6 +221,53 @@ pub fn ingest(
     progress: &mut dyn FnMut(Event<'_>),
 ) -> Result<IngestReport, IndexError> {
     let started = Instant::now();
+    // The writer (and its lock) first: the file state is only read and written under it.
+    let writer = store.writer()?;
+    let state = std::sync::RwLock::new(FileState::load(store.path()));
+    let mut sink = Sink::new(store, writer, opts, &state, progress)?;
+    let corpus = store.doc_freq();
+    let http_cache = read_sources(&mut sink, sources, opts, analyzer, &corpus, Some(&state))?;
+    let mut report = sink.finish()?;
+    // Only now are the articles the cache vouches for committed.
+    if let Some(cache) = http_cache {
+        if let Err(e) = cache.save(store.path()) {
+            tracing::warn!(error = %e, "cannot save the HTTP cache; the next run re-fetches what this one fetched");
+        }
+    }
+    report.elapsed = started.elapsed();
+    Ok(report)
+}
+
+/// Where the articles of a run go: the index ([`Sink`]), or a stream of records (`prepare`).
+pub(crate) trait Destination {
+    /// What ends a run: the index, or the output, failing.
+    type Error;
+    /// Takes one article; `Ok(false)` when this one article was refused (recorded as a
+    /// failure), `Err` when the run must end. `file` is the state key and stamp of a local file.
+    fn accept(
+        &mut self,
+        article: Article,
+        location: String,
+        file: Option<(String, state::Stamp)>,
+    ) -> Result<bool, Self::Error>;
+    /// A source found unchanged since the last run (only with an index).
+    fn unchanged(&mut self, location: &str, id: Option<ArticleId>);
+    fn fail(&mut self, failure: Failure);
+    /// The index folder, whose HTTP cache makes re-fetches conditional; `None` for none.
+    fn index_path(&self) -> Option<&Path>;
+}
+
+/// Reads `sources` into `dest`: files and folders first, in order (WARC files record by
+/// record), then URLs, concurrently. With a file `state`, files whose stamp did not change are
+/// skipped. Returns the HTTP cache to save once the articles are durable, when URLs were read.
+fn read_sources<D: Destination>(
+    dest: &mut D,
+    sources: &[SourceSpec],
+    opts: &IngestOptions,
+    analyzer: &Analyzer,
+    corpus: &(dyn crate::analyze::DocFreq + Sync),
+    state: Option<&std::sync::RwLock<FileState>>,
+) -> Result<Option<crate::fetch::HttpCache>, D::Error> {
     let (mut paths, mut urls) = (Vec::new(), Vec::new());
     for source in sources {
         match source {
@@ -228,15 +279,23 @@ pub fn ingest(
     let (files, discovery_errors) = source::discover(&paths);
     tracing::info!(files = files.len(), urls = urls.len(), problems = discovery_errors.len(), "sources");
     Counters::add(&opts.counters.found, files.len() + urls.len());
-    // The writer (and its lock) first: the file state is only read and written under it.
-    let writer = store.writer()?;
-    let state = std::sync::RwLock::new(FileState::load(store.path()));
-    let mut sink = Sink::new(store, writer, opts, &state, progress)?;
     for e in discovery_errors {
-        sink.fail(Failure::new(e.path().display().to_string(), Stage::Read, e.to_string()));
+        dest.fail(Failure::new(e.path().display().to_string(), Stage::Read, e.to_string()));
     }
+    // Article files by their name; WARC files and record files (which is which discovery
+    // already found by their content) by their content.
+    let (mut archives, mut record_files, mut files_) = (Vec::new(), Vec::new(), Vec::new());
+    for file in files {
+        if source::has_article_extension(&file) {
+            files_.push(file);
+        } else if crate::warc::is_warc(&file) {
+            archives.push(file);
+        } else {
+            record_files.push(file);
+        }
+    }
+    let files = files_;
 
-    let corpus = store.doc_freq();
     let prepare = |path: &PathBuf| -> Result<Prepared, Failure> {
         // A read failure names the file by its absolute path, as the other outcomes do. The
         // file itself is read by the path it was found as: `key` is lossy for a name that is
@@ -248,7 +307,7 @@ pub fn ingest(
         let meta = std::fs::metadata(path)
             .map_err(|error| read_failure(source::SourceError::Io { path: path.clone(), error }))?;
         let stamp = state::Stamp::of(&meta);
-        if !opts.force {
+        if let (Some(state), false) = (state, opts.force) {
             let known = state.read().unwrap_or_else(|e| e.into_inner());
             if let Some(id) = known.unchanged(&key, stamp) {
                 return Ok(Prepared::Skipped { location: key.clone(), id });
@@ -257,7 +316,7 @@ pub fn ingest(
         let raw = source::read_file(path, opts.max_file_bytes).map_err(read_failure)?;
         let location = raw.source.location.clone();
         let article = catching(&location, Stage::Parse, || {
-            build_article(raw, &opts.parse, analyzer, &corpus, Utc::now())
+            build_article(raw, &opts.parse, analyzer, corpus, Utc::now())
                 .map_err(|e| Failure::new(&location, Stage::Parse, e.to_string()))
         })?;
         Counters::add(&opts.counters.parsed, 1);
@@ -268,14 +327,14 @@ pub fn ingest(
         let step = match prepared {
             Ok(Prepared::Article(article, key, stamp)) => {
                 let location = article.source.location.clone();
-                sink.accept(*article, location, Some((key, stamp))).map(drop)
+                dest.accept(*article, location, state.map(|_| (key, stamp))).map(drop)
             }
             Ok(Prepared::Skipped { location, id }) => {
-                sink.unchanged(&location, Some(id));
+                dest.unchanged(&location, Some(id));
                 Ok(())
             }
             Err(failure) => {
-                sink.fail(failure);
+                dest.fail(failure);
                 Ok(())
             }
         };
@@ -283,19 +342,82 @@ pub fn ingest(
         result.is_ok()
     });
     result?;
-    let http_cache = match urls.is_empty() {
-        true => None,
-        false => Some(web::ingest_urls(&mut sink, &urls, opts, analyzer, &corpus)?),
-    };
-    let mut report = sink.finish()?;
-    // Only now are the articles the cache vouches for committed.
-    if let Some(cache) = http_cache {
-        if let Err(e) = cache.save(store.path()) {
-            tracing::warn!(error = %e, "cannot save the HTTP cache; the next run re-fetches what this one fetched");
-        }
+    for archive in &archives {
+        warc_pages(dest, archive, opts, analyzer, corpus)?;
     }
-    report.elapsed = started.elapsed();
-    Ok(report)
+    for file in &record_files {
+        records::load(dest, file, opts, analyzer, corpus)?;
+    }
+
+    match urls.is_empty() {
+        true => Ok(None),
+        false => Ok(Some(web::ingest_urls(dest, &urls, opts, analyzer, corpus)?)),
+    }
+}
+
+/// The web pages of one WARC file, read record by record and prepared a chunk at a time on
+/// all cores: memory holds one chunk of pages, however large the file.
+fn warc_pages<D: Destination>(
+    dest: &mut D,
+    path: &Path,
+    opts: &IngestOptions,
+    analyzer: &Analyzer,
+    corpus: &(dyn crate::analyze::DocFreq + Sync),
+) -> Result<(), D::Error> {
+    const CHUNK: usize = 256;
+    let mut chunk: Vec<Result<crate::warc::Page, Failure>> = Vec::with_capacity(CHUNK);
+    let mut result = Ok(());
+    let read = crate::warc::read(path, opts.max_file_bytes, &mut |page| {
+        chunk.push(page.map_err(|e| Failure::new(e.location(), Stage::Read, e.to_string())));
+        if chunk.len() == CHUNK {
+            result = warc_chunk(dest, std::mem::take(&mut chunk), opts, analyzer, corpus);
+        }
+        result.is_ok()
+    });
+    result?;
+    if let Err(e) = read {
+        chunk.push(Err(Failure::new(path.display().to_string(), Stage::Read, e.to_string())));
+    }
+    warc_chunk(dest, chunk, opts, analyzer, corpus)
+}
+
+/// Builds the articles of `pages` on all cores and hands them to `dest` in order.
+fn warc_chunk<D: Destination>(
+    dest: &mut D,
+    pages: Vec<Result<crate::warc::Page, Failure>>,
+    opts: &IngestOptions,
+    analyzer: &Analyzer,
+    corpus: &(dyn crate::analyze::DocFreq + Sync),
+) -> Result<(), D::Error> {
+    Counters::add(&opts.counters.found, pages.len());
+    let mut result = Ok(());
+    in_order_parallel(
+        &pages,
+        |page| -> Result<Article, Failure> {
+            let page = page.as_ref().map_err(Clone::clone)?;
+            catching(&page.location, Stage::Parse, || {
+                page.article(&opts.parse, analyzer, corpus, Utc::now()).map_err(|e| {
+                    Failure::new(&page.location, Stage::Parse, format!("{}: {}", page.location, e.kind))
+                })
+            })
+        },
+        |built| {
+            let step = match built {
+                Ok(article) => {
+                    Counters::add(&opts.counters.parsed, 1);
+                    let location = article.source.location.clone();
+                    dest.accept(article, location, None).map(drop)
+                }
+                Err(failure) => {
+                    dest.fail(failure);
+                    Ok(())
+                }
+            };
+            result = step;
+            result.is_ok()
+        },
+    );
+    result
 }
 
 /// A file after preparation.
@@ -327,6 +449,31 @@ struct Sink<'s, 'p> {
     counters: Arc<Counters>,
     report: IngestReport,
     progress: &'p mut dyn FnMut(Event<'_>),
+}
+
+impl Destination for Sink<'_, '_> {
+    type Error = IndexError;
+
+    fn accept(
+        &mut self,
+        article: Article,
+        location: String,
+        file: Option<(String, state::Stamp)>,
+    ) -> Result<bool, IndexError> {
+        Sink::accept(self, article, location, file)
+    }
+
+    fn unchanged(&mut self, location: &str, id: Option<ArticleId>) {
+        Sink::unchanged(self, location, id)
+    }
+
+    fn fail(&mut self, failure: Failure) {
+        Sink::fail(self, failure)
+    }
+
+    fn index_path(&self) -> Option<&Path> {
+        Some(self.store.path())
+    }
 }
 
 impl<'s, 'p> Sink<'s, 'p> {

@@ -34,11 +34,10 @@ use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 use tokio::task::JoinSet;
 use url::Url;
 
-use super::{catching, panic_failure, worker_count, Counters, Failure, IngestOptions, Sink, Stage};
+use super::{catching, panic_failure, worker_count, Counters, Destination, Failure, IngestOptions, Stage};
 use crate::analyze::{Analyzer, DocFreq};
 use crate::article::{Article, SourceKind, SourceRef};
 use crate::fetch::{body_hash, Body, CacheEntry, Fetcher, HttpCache, Outcome};
-use crate::index::IndexError;
 use crate::parse::{self, BodyFormat, ParseError, ParsedDocument};
 use crate::pipeline::{build_from_parsed, refuse_deep_nesting};
 use crate::source::RawDocument;
@@ -114,13 +113,13 @@ struct Context {
 
 /// Fetches `urls` and writes what they hold through `sink`. Returns the HTTP cache with the
 /// entries of everything that went in, for the caller to save after the final commit.
-pub(super) fn ingest_urls(
-    sink: &mut Sink<'_, '_>,
+pub(super) fn ingest_urls<D: Destination>(
+    sink: &mut D,
     urls: &[String],
     opts: &IngestOptions,
     analyzer: &Analyzer,
     corpus: &(dyn DocFreq + Sync),
-) -> Result<HttpCache, IndexError> {
+) -> Result<HttpCache, D::Error> {
     let mut checked = Vec::with_capacity(urls.len());
     for u in urls {
         match Fetcher::check_url(u) {
@@ -128,7 +127,7 @@ pub(super) fn ingest_urls(
             Err(e) => sink.fail(Failure::fetch(u, &e)),
         }
     }
-    let cache = Arc::new(HttpCache::load(sink.store.path()));
+    let cache = Arc::new(sink.index_path().map(HttpCache::load).unwrap_or_default());
     let setup = Fetcher::new(opts.fetch.clone()).map_err(|e| e.to_string()).and_then(|fetcher| {
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)
@@ -211,12 +210,12 @@ struct Tally {
     entry: Option<CacheUpdate>,
 }
 
-fn write(
-    sink: &mut Sink<'_, '_>,
+fn write<D: Destination>(
+    sink: &mut D,
     ready: Ready,
     updates: &mut Vec<CacheUpdate>,
     feeds: &mut HashMap<Arc<str>, Tally>,
-) -> Result<(), IndexError> {
+) -> Result<(), D::Error> {
     let (feed, ok) = match ready {
         Ready::Article { article, location, cache, feed } => {
             let ok = sink.accept(*article, location, None)?;

@@ -6,6 +6,7 @@
 
 mod export;
 mod ingest;
+mod prepare;
 mod prune;
 mod push;
 mod reanalyze;
@@ -39,5 +40,6 @@ pub fn run(globals: &Globals, command: Command) -> Result<ExitCode> {
         Command::Serve(args) => serve::run(globals, args),
         Command::Report(args) => report::run(globals, args),
         Command::Push(args) => push::run(globals, args),
+        Command::Prepare(args) => prepare::run(globals, args),
     }
 }
