@@ -5,7 +5,8 @@
 #   spark-1w, spark-2w   wall time of spark-submit (the job, start-up included)
 #   load                 `newsdesk ingest OUT/` of the two-worker output into a new index
 #   local                `newsdesk ingest` of the corpus into a new index
-# The pinned pyspark comes from .venv (see .ci/run), or SPARK_HOME; NEWSDESK=BINARY runs that
+# Each worker is pinned to a core of its own (taskset); the driver is not. LOCAL=0 skips the
+# load and the local ingest. The pinned pyspark comes from .venv (see .ci/run), or SPARK_HOME; NEWSDESK=BINARY runs that
 # binary instead of building target/release/newsdesk. PARTITIONS (default 32) parts.
 # Usage: bench/spark.sh [ARTICLES] [WORKDIR]
 set -euo pipefail
@@ -44,13 +45,15 @@ ui=$(free_port)
 daemons+=($!)
 master=spark://127.0.0.1:$port
 start_workers() { # start_workers N: N one-core workers, registered
-  for _ in $(seq "$1"); do
-    "$SPARK_HOME/bin/spark-class" org.apache.spark.deploy.worker.Worker --host 127.0.0.1 --cores 1 \
+  # Each worker, and all it starts (executor, Python, newsdesk), is pinned to a core of its own:
+  # Spark's --cores only counts task slots, and would let one worker's processes use both.
+  for i in $(seq "$1"); do
+    taskset -c $(((i - 1) % $(nproc))) "$SPARK_HOME/bin/spark-class" org.apache.spark.deploy.worker.Worker --host 127.0.0.1 --cores 1 \
       --memory 2g --webui-port "$(free_port)" "$master" >>"$work/workers.log" 2>&1 &
     daemons+=($!)
   done
   for _ in $(seq 240); do
-    alive=$(curl -sf "http://127.0.0.1:$ui/json/" | python3 -c 'import json, sys; print(json.load(sys.stdin)["aliveworkers"])' || echo 0)
+    alive=$(curl -sf "http://127.0.0.1:$ui/json/" 2>/dev/null | python3 -c 'import json, sys; print(json.load(sys.stdin)["aliveworkers"])' 2>/dev/null || echo 0)
     [ "$alive" -ge "$1" ] && return
     sleep 0.5
   done
@@ -70,7 +73,7 @@ job() { # job LABEL OUT
   rm -rf "$2"
   timed "$1" "$SPARK_HOME/bin/spark-submit" --master "$master" --conf spark.driver.host=127.0.0.1 \
     --conf spark.ui.enabled=false --files "$nd" spark/newsdesk_job.py \
-    --sources "$work/sources.txt" --out "$2" --partitions "$partitions"
+    --sources "$work/sources.txt" --out "$2" --partitions "$partitions" --newsdesk "$(basename "$nd")"
 }
 echo "== $(nproc) cores, commit $(git rev-parse --short HEAD), $n articles, $partitions partitions, Spark $("$python" -c 'import pyspark; print(pyspark.__version__)')" >&2
 echo "label wall_s cpu_s peak_rss_mib"
@@ -80,9 +83,11 @@ stop_workers
 start_workers 2
 job spark-2w "$work/out-2w"
 stop_cluster
-rm -rf "$work/loaded" "$work/local"
-timed load "$nd" --index "$work/loaded" ingest "$work/out-2w"
-timed local "$nd" --index "$work/local" ingest "$work/corpus"
+if [ "${LOCAL:-1}" != 0 ]; then
+  rm -rf "$work/loaded" "$work/local"
+  timed load "$nd" --index "$work/loaded" ingest "$work/out-2w"
+  timed local "$nd" --index "$work/local" ingest "$work/corpus"
+fi
 for out in out-1w out-2w; do
   echo "$out: $(cat "$work/$out/_SUCCESS")"
 done

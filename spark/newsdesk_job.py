@@ -66,7 +66,7 @@ def find_binary(name):
     raise RuntimeError(f"newsdesk binary {name!r} not found: ship it with --files or give its path with --newsdesk")
 
 
-def run_partition(index, sources, out, binary, extra, attempt):
+def run_partition(index, sources, out, binary, extra, attempt, threads):
     """Prepares one partition's sources into OUT/part-INDEX.jsonl.gz and its failures into
     OUT/_failures/part-INDEX.jsonl; returns (index, sources, records, failures)."""
     sources = list(sources)
@@ -79,7 +79,8 @@ def run_partition(index, sources, out, binary, extra, attempt):
     with tempfile.NamedTemporaryFile("w", suffix=".txt", delete=False, encoding="utf-8") as listing:
         listing.write("\n".join(sources) + "\n")
     try:
-        cmd = [find_binary(binary), "prepare", "--from-file", listing.name, "--out", tmp_records, *extra]
+        # As many threads as the task has cores: an executor's other cores run other tasks.
+        cmd = [find_binary(binary), "prepare", "--threads", str(threads), "--from-file", listing.name, "--out", tmp_records, *extra]
         done = subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     finally:
         os.unlink(listing.name)
@@ -130,11 +131,12 @@ def main(argv=None):
     sc = spark.sparkContext
     partitions = args.partitions or max(1, min(len(sources), sc.defaultParallelism * 4))
     binary, extra = args.newsdesk, list(args.prepare_arg)
+    threads = max(1, int(sc.getConf().get("spark.task.cpus", "1")))
 
     def task(index, items):
         ctx = TaskContext.get()
         attempt = f"{ctx.stageId()}-{ctx.attemptNumber()}-{ctx.taskAttemptId()}" if ctx else "local"
-        yield run_partition(index, items, out, binary, extra, attempt)
+        yield run_partition(index, items, out, binary, extra, attempt, threads)
 
     results = sc.parallelize(sources, partitions).mapPartitionsWithIndex(task).collect()
     spark.stop()

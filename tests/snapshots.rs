@@ -134,6 +134,7 @@ fn help_of_every_command() {
         "serve",
         "report",
         "push",
+        "prepare",
     ];
     for command in commands {
         let mut args: Vec<&str> = command.split_whitespace().collect();

@@ -219,27 +219,41 @@ Examples:
 
 #[derive(Args)]
 pub struct PrepareArgs {
-    /// Files, folders, http(s) URLs (pages, feeds) and WARC files
+    #[command(flatten)]
+    pub source: SourceArgs,
+    /// Write the records to FILE instead of stdout (gzipped when it ends in .gz; replaced only once complete)
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
+    /// Threads that parse, clean and analyse [default: one per core, at most 8]; the Spark job passes the cores of a task
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=256))]
+    pub threads: Option<u16>,
+}
+
+/// What to read and how: the sources and reading flags `ingest` and `prepare` share.
+#[derive(Args)]
+pub struct SourceArgs {
+    /// Files, folders, http(s) URLs (pages, feeds, front-matter files), WARC files and record files
     #[arg(value_name = "SOURCE")]
     pub sources: Vec<String>,
     /// Also read sources from FILE, one per line (`#` comments and blank lines skipped; `-` is stdin)
     #[arg(long, value_name = "FILE")]
     pub from_file: Option<PathBuf>,
-    /// Write the records to FILE instead of stdout (gzipped when it ends in .gz; replaced only once complete)
-    #[arg(long, value_name = "FILE")]
-    pub out: Option<PathBuf>,
     /// Time zone of dates that name none, as an offset (+08:00, -05:00, UTC) [default: +08:00]
     #[arg(long, value_name = "OFFSET", value_parser = parse_zone)]
     pub default_tz: Option<FixedOffset>,
     /// Refuse files (and WARC records) larger than this many bytes [default: 10485760]
     #[arg(long, value_name = "BYTES")]
     pub max_file_size: Option<u64>,
-    /// Extra words for segmentation (jieba's format: `word [freq] [tag]` per line); load the records into an index made with the same one
+    /// Extra words for segmentation, jieba format (`word [freq] [tag]` per line); `ingest` keeps
+    /// it in the index folder and every later command on it uses it
     #[arg(long, value_name = "FILE")]
     pub user_dict: Option<PathBuf>,
-    /// Fetch each feed item's page and take the article from it
-    #[arg(long, help_heading = "Fetching")]
+    /// Fetch each feed item's page and take the article from it (for feeds of teasers)
+    #[arg(long, help_heading = "Fetching", overrides_with = "no_follow_links")]
     pub follow_links: bool,
+    /// Take feed items as the feed gives them (overrides `follow_links: true` in a job file)
+    #[arg(long, help_heading = "Fetching", overrides_with = "follow_links")]
+    pub no_follow_links: bool,
     #[command(flatten)]
     pub fetch: FetchFlags,
 }
@@ -489,24 +503,14 @@ pub enum ExportFormat {
 
 #[derive(Args)]
 pub struct IngestArgs {
-    /// Files, folders and http(s) URLs (pages, feeds, front-matter files)
-    #[arg(value_name = "SOURCE")]
-    pub sources: Vec<String>,
-    /// Also read sources from FILE, one per line (`#` comments and blank lines skipped; `-` is stdin)
-    #[arg(long, value_name = "FILE")]
-    pub from_file: Option<PathBuf>,
+    #[command(flatten)]
+    pub source: SourceArgs,
     /// Run the batch declared in a YAML job file (sources, index, taxonomy, fetch settings)
     #[arg(long, value_name = "FILE.yaml")]
     pub job: Option<PathBuf>,
     /// Write every source's outcome (ok / unchanged / failed + reason) to FILE as JSON
     #[arg(long, value_name = "FILE.json")]
     pub report: Option<PathBuf>,
-    /// Time zone of dates that name none, as an offset (+08:00, -05:00, UTC) [default: +08:00]
-    #[arg(long, value_name = "OFFSET", value_parser = parse_zone)]
-    pub default_tz: Option<FixedOffset>,
-    /// Refuse files larger than this many bytes [default: 10485760]
-    #[arg(long, value_name = "BYTES")]
-    pub max_file_size: Option<u64>,
     /// Print the run's summary as JSON on stdout
     #[arg(long)]
     pub json: bool,
@@ -519,19 +523,6 @@ pub struct IngestArgs {
     /// Commit at least this often while articles are waiting, e.g. 30s [default: 60s]
     #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
     pub commit_interval: Option<Duration>,
-    /// Extra words for segmentation, jieba format (`word [freq] [tag]` per line); kept in the
-    /// index folder and used by every later command on it
-    #[arg(long, value_name = "FILE")]
-    pub user_dict: Option<PathBuf>,
-
-    /// Fetch each feed item's page and take the article from it (for feeds of teasers)
-    #[arg(long, help_heading = "Fetching", overrides_with = "no_follow_links")]
-    pub follow_links: bool,
-    /// Take feed items as the feed gives them (overrides `follow_links: true` in a job file)
-    #[arg(long, help_heading = "Fetching", overrides_with = "follow_links")]
-    pub no_follow_links: bool,
-    #[command(flatten)]
-    pub fetch: FetchFlags,
     /// Seconds between progress lines when stderr is not a terminal
     #[arg(long, value_name = "SECS", default_value_t = 5, hide = true)]
     pub progress_interval: u64,
@@ -544,6 +535,9 @@ Sources:
   file is parsed like a local one, a web page gives its JSON-LD/OpenGraph/<meta> metadata and
   its main text, a feed (RSS, Atom, JSON Feed) gives one article per item. Other schemes
   (file://, ftp://) are refused.
+  WARC files (.warc, .warc.gz) give one article per HTML response record. Files of newsdesk
+  records (JSON Lines from `export` or `prepare`, gzipped or not; told by their content) go in
+  as they are, keeping ids and analysis; duplicates are decided here.
 
 Re-ingesting is safe: unchanged articles are skipped, changed ones replaced (an article's id
 comes from its canonical URL, else its path). URLs fetched before are asked for with their
@@ -554,7 +548,8 @@ Examples:
   newsdesk --index /tmp/news ingest ~/mirror/posts one-more.md
   newsdesk ingest https://rsshub.example/36kr/newsflashes --follow-links
   newsdesk ingest --from-file urls.txt --per-host-delay 1s --report run.json
-  newsdesk ingest --job data/job.yaml";
+  newsdesk ingest --job data/job.yaml
+  newsdesk ingest crawl.warc.gz prepared/part-00000.jsonl.gz";
 
 /// `+08:00`, `-05:00`, `UTC`: the zone of dates that name none.
 pub fn parse_zone(s: &str) -> Result<FixedOffset, String> {

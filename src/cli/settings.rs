@@ -21,7 +21,7 @@ use newsdesk::index::{self, Store, DEFAULT_INDEX_DIR};
 use newsdesk::ingest::{IngestOptions, SourceSpec};
 use newsdesk::parse::{date, ParseOptions};
 
-use super::args::{Cli, ColorChoice, EngineArg, EngineFlags, FetchFlags, IngestArgs};
+use super::args::{Cli, ColorChoice, EngineArg, EngineFlags, FetchFlags, IngestArgs, SourceArgs};
 use super::job::Job;
 use super::output::Style;
 use newsdesk::engine::{Auth, EngineKind, Target};
@@ -111,7 +111,7 @@ impl FetchFlags {
     }
 
     /// The library's options: these settings over its defaults.
-    pub fn options(self) -> FetchOptions {
+    fn options(self) -> FetchOptions {
         let d = FetchOptions::default();
         FetchOptions {
             jobs: self.jobs.unwrap_or(d.jobs).max(1),
@@ -155,30 +155,16 @@ impl IngestSettings {
             }
             None => Job::default(),
         };
-        let mut sources: Vec<SourceSpec> = job.sources.iter().map(|s| SourceSpec::parse(s)).collect();
-        sources.extend(args.sources.iter().map(|s| SourceSpec::parse(s)));
-        if let Some(list) = &args.from_file {
-            sources.extend(read_list(list)?.iter().map(|s| SourceSpec::parse(s)));
-        }
-        if sources.is_empty() {
-            bail!(
-                "nothing to ingest: name files, folders or URLs, or use --from-file LIST or --job FILE.yaml"
-            );
-        }
+        let (sources, reading) = args.source.resolve(
+            &job,
+            "nothing to ingest: name files, folders or URLs, or use --from-file LIST or --job FILE.yaml",
+        )?;
         let defaults = IngestOptions::default();
         let options = IngestOptions {
-            parse: ParseOptions {
-                default_zone: args.default_tz.or(job.default_tz).unwrap_or_else(date::default_zone),
-            },
-            max_file_bytes: args.max_file_size.or(job.max_file_size).unwrap_or(defaults.max_file_bytes),
-            follow_links: switch(args.follow_links, args.no_follow_links)
-                .or(job.follow_links)
-                .unwrap_or(false),
-            fetch: args.fetch.or(job.fetch).options(),
             force: args.force,
             commit_every: args.commit_every.unwrap_or(defaults.commit_every).max(1),
             commit_interval: args.commit_interval.unwrap_or(defaults.commit_interval),
-            ..defaults
+            ..reading
         };
         Ok(IngestSettings {
             sources,
@@ -188,7 +174,7 @@ impl IngestSettings {
                 .or(job.index)
                 .unwrap_or_else(|| PathBuf::from(DEFAULT_INDEX_DIR)),
             taxonomy: globals.taxonomy.clone().or(job.taxonomy),
-            user_dict: args.user_dict.or(job.user_dict),
+            user_dict: args.source.user_dict.or(job.user_dict),
             options,
             report: args.report,
             json: args.json,
@@ -197,8 +183,37 @@ impl IngestSettings {
     }
 }
 
+impl SourceArgs {
+    /// The sources (the job file's, then the arguments', then `--from-file`'s) and how to read
+    /// them: these flags over the job file's settings over the defaults. `empty` is the error
+    /// when there is nothing to read.
+    pub fn resolve(&self, job: &Job, empty: &str) -> Result<(Vec<SourceSpec>, IngestOptions)> {
+        let mut sources: Vec<SourceSpec> = job.sources.iter().map(|s| SourceSpec::parse(s)).collect();
+        sources.extend(self.sources.iter().map(|s| SourceSpec::parse(s)));
+        if let Some(list) = &self.from_file {
+            sources.extend(read_list(list)?.iter().map(|s| SourceSpec::parse(s)));
+        }
+        if sources.is_empty() {
+            bail!("{empty}");
+        }
+        let defaults = IngestOptions::default();
+        let options = IngestOptions {
+            parse: ParseOptions {
+                default_zone: self.default_tz.or(job.default_tz).unwrap_or_else(date::default_zone),
+            },
+            max_file_bytes: self.max_file_size.or(job.max_file_size).unwrap_or(defaults.max_file_bytes),
+            follow_links: switch(self.follow_links, self.no_follow_links)
+                .or(job.follow_links)
+                .unwrap_or(false),
+            fetch: self.fetch.clone().or(job.fetch.clone()).options(),
+            ..defaults
+        };
+        Ok((sources, options))
+    }
+}
+
 /// Sources listed one per line.
-pub fn read_list(path: &Path) -> Result<Vec<String>> {
+fn read_list(path: &Path) -> Result<Vec<String>> {
     let text = if path.as_os_str() == "-" {
         std::io::read_to_string(std::io::stdin()).context("cannot read the source list from stdin")?
     } else {

@@ -60,6 +60,8 @@ pub struct IngestOptions {
     pub follow_links: bool,
     /// Running counts, for a progress display.
     pub counters: Arc<Counters>,
+    /// Threads that parse, clean and analyse (0: one per core, at most 8).
+    pub threads: usize,
 }
 
 impl Default for IngestOptions {
@@ -73,6 +75,7 @@ impl Default for IngestOptions {
             fetch: FetchOptions::default(),
             follow_links: false,
             counters: Arc::default(),
+            threads: 0,
         }
     }
 }
@@ -323,7 +326,7 @@ fn read_sources<D: Destination>(
         Ok(Prepared::Article(Box::new(article), key, stamp))
     };
     let mut result = Ok(());
-    in_order_parallel(&files, prepare, |prepared| {
+    in_order_parallel(&files, worker_count(opts.threads), prepare, |prepared| {
         let step = match prepared {
             Ok(Prepared::Article(article, key, stamp)) => {
                 let location = article.source.location.clone();
@@ -393,6 +396,7 @@ fn warc_chunk<D: Destination>(
     let mut result = Ok(());
     in_order_parallel(
         &pages,
+        worker_count(opts.threads),
         |page| -> Result<Article, Failure> {
             let page = page.as_ref().map_err(Clone::clone)?;
             catching(&page.location, Stage::Parse, || {
@@ -651,9 +655,12 @@ impl<'s, 'p> Sink<'s, 'p> {
     }
 }
 
-/// Threads that prepare articles: one per core, within reason.
-fn worker_count() -> usize {
-    std::thread::available_parallelism().map_or(2, |n| n.get()).clamp(1, 8)
+/// Threads that prepare articles: as many as asked for, else one per core, within reason.
+fn worker_count(threads: usize) -> usize {
+    match threads {
+        0 => std::thread::available_parallelism().map_or(2, |n| n.get()).clamp(1, 8),
+        n => n,
+    }
 }
 
 /// A caught panic as the failure of the source at `location`: hostile input must fail that
@@ -687,13 +694,13 @@ const WINDOW: usize = 64;
 /// returns `false` to stop early.
 fn in_order_parallel<T: Sync, R: Send>(
     items: &[T],
+    workers: usize,
     prepare: impl Fn(&T) -> R + Sync,
     mut consume: impl FnMut(R) -> bool,
 ) {
     use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
     use std::sync::{Condvar, Mutex};
 
-    let workers = worker_count();
     let next = AtomicUsize::new(0);
     let stop = AtomicBool::new(false);
     let consumed = (Mutex::new(0usize), Condvar::new());
@@ -805,6 +812,7 @@ mod tests {
         let mut seen = Vec::new();
         in_order_parallel(
             &items,
+            4,
             |&i| {
                 // Uneven work, so workers finish out of order.
                 std::thread::sleep(Duration::from_micros((i * 7919) % 300));
@@ -824,6 +832,7 @@ mod tests {
         let mut n = 0;
         in_order_parallel(
             &items,
+            2,
             |&i| i,
             |_| {
                 n += 1;

@@ -164,7 +164,7 @@ pub(super) fn ingest_urls<D: Destination>(
     std::thread::scope(|scope| {
         let (fetch_ctx, runtime) = (ctx.clone(), &runtime);
         scope.spawn(move || runtime.block_on(dispatch(fetch_ctx, checked, work_tx)));
-        for _ in 0..worker_count() {
+        for _ in 0..worker_count(opts.threads) {
             let (ready_tx, work_rx, counters) = (ready_tx.clone(), work_rx.clone(), &ctx.counters);
             scope.spawn(move || {
                 while let Ok(work) = work_rx.recv_blocking() {

@@ -6,36 +6,24 @@
 use std::io::Write;
 use std::process::ExitCode;
 
-use anyhow::{bail, Context, Result};
-use newsdesk::ingest::{self, IngestOptions, SourceSpec};
-use newsdesk::parse::{date, ParseOptions};
+use anyhow::{Context, Result};
+use newsdesk::ingest;
 
 use crate::cli::args::PrepareArgs;
+use crate::cli::job::Job;
 use crate::cli::output::{finish_output, output_file};
-use crate::cli::settings::{read_list, Globals};
+use crate::cli::settings::Globals;
 
 pub fn run(globals: &Globals, args: PrepareArgs) -> Result<ExitCode> {
-    let mut sources: Vec<SourceSpec> = args.sources.iter().map(|s| SourceSpec::parse(s)).collect();
-    if let Some(list) = &args.from_file {
-        sources.extend(read_list(list)?.iter().map(|s| SourceSpec::parse(s)));
-    }
-    if sources.is_empty() {
-        bail!("nothing to prepare: name files, folders, URLs or WARC files, or use --from-file LIST");
-    }
-    if let Some(dict) = &args.user_dict {
+    let no_sources = "nothing to prepare: name files, folders, URLs or WARC files, or use --from-file LIST";
+    let (sources, mut opts) = args.source.resolve(&Job::default(), no_sources)?;
+    opts.threads = args.threads.map_or(0, usize::from);
+    if let Some(dict) = &args.source.user_dict {
         let text =
             std::fs::read_to_string(dict).with_context(|| format!("cannot read {}", dict.display()))?;
         newsdesk::segment::install_user_dict(&text, &dict.display().to_string())?;
     }
     let analyzer = globals.analyzer()?;
-    let defaults = IngestOptions::default();
-    let opts = IngestOptions {
-        parse: ParseOptions { default_zone: args.default_tz.unwrap_or_else(date::default_zone) },
-        max_file_bytes: args.max_file_size.unwrap_or(defaults.max_file_bytes),
-        follow_links: args.follow_links,
-        fetch: args.fetch.options(),
-        ..defaults
-    };
     let stderr = std::io::stderr();
     let mut on_failure = |f: &ingest::Failure| {
         let line = serde_json::json!({"source": f.location, "stage": f.stage, "reason": f.message});
@@ -52,7 +40,8 @@ pub fn run(globals: &Globals, args: PrepareArgs) -> Result<ExitCode> {
                 let file = std::io::BufWriter::with_capacity(1 << 16, tmp.as_file_mut());
                 let gzip = path.extension().is_some_and(|e| e.eq_ignore_ascii_case("gz"));
                 if gzip {
-                    let mut gz = flate2::write::GzEncoder::new(file, flate2::Compression::new(6));
+                    // Fast compression: part files are read once, by the load.
+                    let mut gz = flate2::write::GzEncoder::new(file, flate2::Compression::fast());
                     let report = ingest::prepare(&sources, &opts, &analyzer, &mut gz, &mut on_failure)?;
                     gz.finish().with_context(|| format!("cannot write {}", path.display()))?;
                     report
