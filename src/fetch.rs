@@ -333,6 +333,39 @@ impl Fetcher {
         Ok(Outcome::Body(Body { url: final_url, content_type, bytes, validators }))
     }
 
+    /// Streams the body at `url` into `dest` (a large file: a WARC archive), obeying robots.txt
+    /// and the per-host limits, refusing it past `limit` bytes; returns the bytes written. Not
+    /// retried: a download that broke halfway is this source's failure.
+    pub async fn download(&self, url: &Url, dest: &mut std::fs::File, limit: u64) -> Result<u64, FetchError> {
+        use std::io::Write;
+        let host = self.host(url);
+        if !self.opts.ignore_robots {
+            self.check_robots(url, &host).await?;
+        }
+        let _host = host.permits.acquire().await.expect("never closed");
+        let _global = self.global.acquire().await.expect("never closed");
+        // The whole-request timeout is for pages; an archive gets an hour.
+        let request = self.client.get(url.clone()).timeout(self.opts.timeout.max(Duration::from_secs(3600)));
+        let mut response = request.send().await.map_err(|e| classify_error(url, &e))?;
+        let status = response.status();
+        if !status.is_success() {
+            return Err(FetchError::Status { url: url.to_string(), status: status.as_u16(), tries: 1 });
+        }
+        if let Some(declared) = response.content_length().filter(|&n| n > limit) {
+            return Err(FetchError::DeclaredTooLarge { url: url.to_string(), limit, declared });
+        }
+        let mut written = 0u64;
+        while let Some(chunk) = response.chunk().await.map_err(|e| classify_error(url, &e))? {
+            written += chunk.len() as u64;
+            if written > limit {
+                return Err(FetchError::TooLarge { url: url.to_string(), limit, read: written });
+            }
+            dest.write_all(&chunk)
+                .map_err(|e| FetchError::Other { url: url.to_string(), cause: e.to_string() })?;
+        }
+        Ok(written)
+    }
+
     /// Fetches the host's robots.txt once and checks `url` against it; returns its crawl delay.
     async fn check_robots(&self, url: &Url, host: &Host) -> Result<Option<Duration>, FetchError> {
         let robots = host.robots.get_or_init(|| self.fetch_robots(url)).await;

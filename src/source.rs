@@ -41,7 +41,7 @@ pub const DEFAULT_MAX_FILE_BYTES: u64 = 10 * 1024 * 1024;
 pub enum SourceError {
     #[error("{path}: no such file or folder")]
     NotFound { path: PathBuf },
-    #[error("{path}: not an article file (expected one ending in .md, .markdown, .html or .htm)")]
+    #[error("{path}: not an article file (expected one ending in .md, .markdown, .html or .htm), a WARC file or a file of newsdesk records")]
     Unsupported { path: PathBuf },
     #[error("{path}: cannot read: {error}")]
     Io { path: PathBuf, error: std::io::Error },

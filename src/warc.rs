@@ -9,6 +9,9 @@
 //! cannot be read as a page is reported on its own; the rest of the file goes on. A file whose
 //! framing breaks cannot be read past that point.
 //!
+//! A WARC file named by an http(s) URL is downloaded (streamed) to a temporary file first, under
+//! the fetch options' robots.txt rules and a size cap of [`MAX_DOWNLOAD_BYTES`].
+//!
 //! Not here: what a page's article is ([`crate::web::page`]), where the articles go
 //! ([`crate::ingest`]).
 
@@ -21,6 +24,13 @@ use url::Url;
 use crate::analyze::{Analyzer, DocFreq};
 use crate::article::Article;
 use crate::parse::{ParseError, ParseOptions};
+
+/// Whether a URL names a WARC file (`.warc`, `.warc.gz`): such URLs are downloaded whole to a
+/// temporary file and read as one, rather than fetched as a page.
+pub fn is_warc_url(url: &str) -> bool {
+    let path = url::Url::parse(url).map(|u| u.path().to_ascii_lowercase()).unwrap_or_default();
+    path.ends_with(".warc") || path.ends_with(".warc.gz")
+}
 
 /// Whether `path` is a WARC file: its content (after gunzipping) starts with `WARC/`.
 pub fn is_warc(path: &Path) -> bool {
@@ -40,6 +50,9 @@ pub(crate) fn open_stream(file: std::fs::File) -> Box<dyn BufRead> {
         Box::new(buffered)
     }
 }
+
+/// The largest WARC file downloaded from a URL (crawl files are about 1 GB).
+pub const MAX_DOWNLOAD_BYTES: u64 = 8 << 30;
 
 /// One page found in a WARC file.
 #[derive(Debug, Clone)]
@@ -93,15 +106,17 @@ impl WarcError {
     }
 }
 
-/// Calls `each` with every page of the WARC file at `path` (or the failure of a record that
-/// should have been one), in order, until it returns `false`. Records over `max_record_bytes`
+/// Calls `each` with every page of the WARC file at `path` (named `shown` in messages: the
+/// path, or the URL it came from), or the failure of a record that should have been one, in
+/// order, until it returns `false`. Records over `max_record_bytes`
 /// are reported and skipped unread. `Err` when the file cannot be opened or its framing breaks.
 pub fn read(
     path: &Path,
+    shown: &str,
     max_record_bytes: u64,
     each: &mut dyn FnMut(Result<Page, WarcError>) -> bool,
 ) -> Result<(), WarcError> {
-    let shown = path.display().to_string();
+    let shown = shown.to_string();
     let file_error = |reason: String| WarcError::File { path: shown.clone(), reason };
     let file = std::fs::File::open(path).map_err(|e| file_error(e.to_string()))?;
     let mut reader = ::warc::WarcReader::new(open_stream(file));

@@ -3,6 +3,8 @@
 //! and that the run ended in time.
 
 mod support;
+#[path = "support/warc_file.rs"]
+mod warc_file;
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -513,4 +515,28 @@ fn a_feed_with_a_failed_item_is_fetched_in_full_next_time() {
     let (code, ..) = ingest(&index, &[&feed_url]);
     assert_eq!(code, 0);
     assert!(!s.requests("/feed")[4].headers.contains_key("if-none-match"), "another mode, another reading");
+}
+
+#[test]
+fn a_warc_file_behind_a_url_is_downloaded_and_read_record_by_record() {
+    let s = Server::start();
+    let dir = tempfile::tempdir().unwrap();
+    let warc = dir.path().join("crawl.warc.gz");
+    warc_file::write(&warc, true);
+    s.fixed("/robots.txt", "text/plain", "User-agent: *\nDisallow: /private/\n");
+    s.fixed("/crawl/CC-NEWS-1.warc.gz", "application/octet-stream", std::fs::read(&warc).unwrap());
+    s.fixed("/private/other.warc", "application/octet-stream", std::fs::read(&warc).unwrap());
+    let (_tmp, index) = tmp_index();
+    let (code, report, stderr, _) =
+        ingest(&index, &[&s.url("/crawl/CC-NEWS-1.warc.gz"), &s.url("/private/other.warc")]);
+    assert_eq!(code, 2, "the broken record and the disallowed archive fail: {stderr}");
+    let all = articles(&index);
+    assert_eq!(all.len(), 3, "{stderr}");
+    for (url, title) in warc_file::PAGES {
+        let a = by_title(&all, title);
+        assert_eq!(a["url"], url);
+    }
+    assert!(entry(&report, warc_file::BROKEN)["status"] == "failed");
+    assert!(stderr.contains("robots.txt"), "{stderr}");
+    assert_eq!(s.requests("/private/other.warc").len(), 0, "robots.txt is obeyed");
 }

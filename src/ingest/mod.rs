@@ -346,7 +346,15 @@ fn read_sources<D: Destination>(
     });
     result?;
     for archive in &archives {
-        warc_pages(dest, archive, opts, analyzer, corpus)?;
+        warc_pages(dest, archive, &archive.display().to_string(), opts, analyzer, corpus)?;
+    }
+    let (warc_urls, urls): (Vec<String>, Vec<String>) =
+        urls.into_iter().partition(|u| crate::warc::is_warc_url(u));
+    for url in &warc_urls {
+        match download_warc(url, opts) {
+            Ok(file) => warc_pages(dest, file.path(), url, opts, analyzer, corpus)?,
+            Err(failure) => dest.fail(failure),
+        }
     }
     for file in &record_files {
         records::load(dest, file, opts, analyzer, corpus)?;
@@ -363,6 +371,7 @@ fn read_sources<D: Destination>(
 fn warc_pages<D: Destination>(
     dest: &mut D,
     path: &Path,
+    shown: &str,
     opts: &IngestOptions,
     analyzer: &Analyzer,
     corpus: &(dyn crate::analyze::DocFreq + Sync),
@@ -370,7 +379,7 @@ fn warc_pages<D: Destination>(
     const CHUNK: usize = 256;
     let mut chunk: Vec<Result<crate::warc::Page, Failure>> = Vec::with_capacity(CHUNK);
     let mut result = Ok(());
-    let read = crate::warc::read(path, opts.max_file_bytes, &mut |page| {
+    let read = crate::warc::read(path, shown, opts.max_file_bytes, &mut |page| {
         chunk.push(page.map_err(|e| Failure::new(e.location(), Stage::Read, e.to_string())));
         if chunk.len() == CHUNK {
             result = warc_chunk(dest, std::mem::take(&mut chunk), opts, analyzer, corpus);
@@ -379,9 +388,28 @@ fn warc_pages<D: Destination>(
     });
     result?;
     if let Err(e) = read {
-        chunk.push(Err(Failure::new(path.display().to_string(), Stage::Read, e.to_string())));
+        chunk.push(Err(Failure::new(shown, Stage::Read, e.to_string())));
     }
     warc_chunk(dest, chunk, opts, analyzer, corpus)
+}
+
+/// Downloads the WARC file at `url` into a temporary file (removed when dropped).
+fn download_warc(url: &str, opts: &IngestOptions) -> Result<tempfile::NamedTempFile, Failure> {
+    let checked = crate::fetch::Fetcher::check_url(url).map_err(|e| Failure::fetch(url, &e))?;
+    let failed = |message: String| Failure::new(url, Stage::Fetch, format!("{url}: {message}"));
+    let mut file =
+        tempfile::NamedTempFile::new().map_err(|e| failed(format!("cannot make a temporary file: {e}")))?;
+    let fetcher = crate::fetch::Fetcher::new(opts.fetch.clone()).map_err(|e| Failure::fetch(url, &e))?;
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| failed(format!("cannot start the fetch runtime: {e}")))?;
+    let bytes = runtime
+        .block_on(fetcher.download(&checked, file.as_file_mut(), crate::warc::MAX_DOWNLOAD_BYTES))
+        .map_err(|e| Failure::fetch(url, &e))?;
+    Counters::add(&opts.counters.fetched, 1);
+    tracing::info!(%url, bytes, "downloaded a WARC file");
+    Ok(file)
 }
 
 /// Builds the articles of `pages` on all cores and hands them to `dest` in order.
