@@ -109,6 +109,12 @@ impl Target {
                     message: format!("{part:?} is not an http(s) URL; give the engine as http://HOST:PORT"),
                 });
             }
+            // A path prefix (a proxy's `/search/`) is kept: request paths are joined below it.
+            let mut url = url;
+            if !url.path().ends_with('/') {
+                let path = format!("{}/", url.path());
+                url.set_path(&path);
+            }
             nodes.push(url);
         }
         if nodes.is_empty() {
@@ -637,6 +643,13 @@ pub(crate) mod tests {
         ] {
             assert!(Target::new(EngineKind::OpenSearch, urls, name, Auth::None).is_err(), "{urls} {name}");
         }
+    }
+
+    #[test]
+    fn a_path_prefix_of_the_url_is_kept() {
+        let t =
+            Target::new(EngineKind::OpenSearch, "https://proxy.example/search", "news", Auth::None).unwrap();
+        assert_eq!(t.nodes[0].join("_bulk").unwrap().as_str(), "https://proxy.example/search/_bulk");
     }
 
     #[test]
