@@ -135,10 +135,8 @@ impl Cluster {
     fn wait_for_workers(&self, n: usize, ui: u16) {
         let started = Instant::now();
         loop {
-            let status = Command::new("curl").args(["-sf", &format!("http://127.0.0.1:{ui}/json/")]).output();
-            let alive = status
-                .ok()
-                .and_then(|o| serde_json::from_slice::<serde_json::Value>(&o.stdout).ok())
+            let alive = http_get(ui, "/json/")
+                .and_then(|body| serde_json::from_str::<serde_json::Value>(&body).ok())
                 .and_then(|v| v["aliveworkers"].as_u64())
                 .unwrap_or(0);
             if alive as usize >= n {
@@ -156,6 +154,19 @@ impl Cluster {
     pub fn home(&self) -> &Path {
         &self.home
     }
+}
+
+/// The body of a plain HTTP/1.0 GET of `path` on 127.0.0.1:`port`, if it answers 200.
+fn http_get(port: u16, path: &str) -> Option<String> {
+    use std::io::{Read, Write};
+    let addr = std::net::SocketAddr::from(([127, 0, 0, 1], port));
+    let mut stream = std::net::TcpStream::connect_timeout(&addr, Duration::from_secs(1)).ok()?;
+    stream.set_read_timeout(Some(Duration::from_secs(5))).ok()?;
+    stream.write_all(format!("GET {path} HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n").as_bytes()).ok()?;
+    let mut answer = String::new();
+    stream.read_to_string(&mut answer).ok()?;
+    let (head, body) = answer.split_once("\r\n\r\n")?;
+    head.starts_with("HTTP/1.1 200").then(|| body.to_string())
 }
 
 /// `spark-submit --master MASTER spark/newsdesk_job.py ARGS…`, shipping the newsdesk binary
