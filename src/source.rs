@@ -26,11 +26,45 @@ fn has_container_extension(path: &Path) -> bool {
         .is_some_and(|e| CONTAINER_EXTENSIONS.iter().any(|x| x.eq_ignore_ascii_case(e)))
 }
 
-/// Whether a file found in a folder is worth a look: an article file, or a container whose
-/// content says it is a WARC file or newsdesk records (anything else there is left alone).
-fn worth_a_look(path: &Path) -> bool {
-    has_article_extension(path)
-        || (has_container_extension(path) && (crate::warc::is_warc(path) || crate::ingest::is_records(path)))
+/// What a discovered file holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FileKind {
+    /// One article (by its name: [`EXTENSIONS`]).
+    Article,
+    /// A WARC file (by its content).
+    Warc,
+    /// newsdesk records, JSON Lines (by its content).
+    Records,
+}
+
+/// What `path` holds, looked at once: an article file by its name, a WARC file or records by
+/// their content. A file found in a folder is only looked into when its name may be a
+/// container ([`CONTAINER_EXTENSIONS`]); one named on its own, whatever its name.
+fn kind_of(path: &Path, named: bool) -> Option<FileKind> {
+    if has_article_extension(path) {
+        Some(FileKind::Article)
+    } else if !named && !has_container_extension(path) {
+        None
+    } else if crate::warc::is_warc(path) {
+        Some(FileKind::Warc)
+    } else if crate::ingest::is_records(path) {
+        Some(FileKind::Records)
+    } else {
+        None
+    }
+}
+
+/// `file` as a buffered stream, gunzipped (every member) when it starts with gzip's magic
+/// bytes: how WARC and record files are read, compressed or not.
+pub fn open_decompressed(file: fs::File) -> Box<dyn std::io::BufRead> {
+    use std::io::{BufRead, BufReader};
+    let mut buffered = BufReader::with_capacity(1 << 16, file);
+    let gzipped = buffered.fill_buf().is_ok_and(|b| b.starts_with(&[0x1f, 0x8b]));
+    if gzipped {
+        Box::new(BufReader::with_capacity(1 << 16, flate2::bufread::MultiGzDecoder::new(buffered)))
+    } else {
+        Box::new(buffered)
+    }
 }
 
 /// Files larger than this are refused unless the caller sets another limit.
@@ -118,16 +152,22 @@ impl BodyFormat {
 }
 
 /// Whether the name says an article file (`.md`, `.markdown`, `.html`, `.htm`).
-pub fn has_article_extension(path: &Path) -> bool {
+fn has_article_extension(path: &Path) -> bool {
     path.extension()
         .and_then(|e| e.to_str())
         .is_some_and(|e| EXTENSIONS.iter().any(|x| x.eq_ignore_ascii_case(e)))
 }
 
-/// Expands `paths` into article files, in a stable order (each folder sorted by name).
-/// Problems (a missing path, an unreadable folder, a symlink loop) are returned beside the
-/// files found, so one bad entry does not hide the rest.
+/// Expands `paths` into article, WARC and record files, in a stable order (each folder sorted
+/// by name). Problems (a missing path, an unreadable folder, a symlink loop) are returned
+/// beside the files found, so one bad entry does not hide the rest.
 pub fn discover(paths: &[PathBuf]) -> (Vec<PathBuf>, Vec<SourceError>) {
+    let (files, errors) = discover_kinds(paths);
+    (files.into_iter().map(|(path, _)| path).collect(), errors)
+}
+
+/// [`discover`], with what each file holds.
+pub fn discover_kinds(paths: &[PathBuf]) -> (Vec<(PathBuf, FileKind)>, Vec<SourceError>) {
     let mut files = Vec::new();
     let mut errors = Vec::new();
     for root in paths {
@@ -148,11 +188,9 @@ pub fn discover(paths: &[PathBuf]) -> (Vec<PathBuf>, Vec<SourceError>) {
             continue;
         }
         if meta.is_file() {
-            // A file named on its own may be a WARC file or records whatever its name.
-            if has_article_extension(root) || crate::warc::is_warc(root) || crate::ingest::is_records(root) {
-                files.push(root.clone());
-            } else {
-                errors.push(SourceError::Unsupported { path: root.clone() });
+            match kind_of(root, true) {
+                Some(kind) => files.push((root.clone(), kind)),
+                None => errors.push(SourceError::Unsupported { path: root.clone() }),
             }
             continue;
         }
@@ -164,7 +202,11 @@ pub fn discover(paths: &[PathBuf]) -> (Vec<PathBuf>, Vec<SourceError>) {
             .filter_entry(|e| e.depth() == 0 || !e.file_name().to_string_lossy().starts_with(['.', '_']));
         for entry in walker {
             match entry {
-                Ok(e) if e.file_type().is_file() && worth_a_look(e.path()) => files.push(e.into_path()),
+                Ok(e) if e.file_type().is_file() => {
+                    if let Some(kind) = kind_of(e.path(), false) {
+                        files.push((e.into_path(), kind));
+                    }
+                }
                 Ok(_) => {}
                 Err(e) => errors.push(SourceError::Walk {
                     path: e.path().map(Path::to_path_buf).unwrap_or_else(|| root.clone()),

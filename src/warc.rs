@@ -15,7 +15,7 @@
 //! Not here: what a page's article is ([`crate::web::page`]), where the articles go
 //! ([`crate::ingest`]).
 
-use std::io::{BufRead, BufReader, Read};
+use std::io::Read;
 use std::path::Path;
 
 use chrono::{DateTime, Utc};
@@ -36,19 +36,8 @@ pub fn is_warc_url(url: &str) -> bool {
 pub fn is_warc(path: &Path) -> bool {
     let Ok(file) = std::fs::File::open(path) else { return false };
     let mut head = [0u8; 5];
-    let mut reader = open_stream(file);
+    let mut reader = crate::source::open_decompressed(file);
     reader.read_exact(&mut head).is_ok() && &head == b"WARC/"
-}
-
-/// `file` as a buffered stream, gunzipped (every member) when it starts with gzip's magic bytes.
-pub(crate) fn open_stream(file: std::fs::File) -> Box<dyn BufRead> {
-    let mut buffered = BufReader::with_capacity(1 << 16, file);
-    let gzipped = buffered.fill_buf().is_ok_and(|b| b.starts_with(&[0x1f, 0x8b]));
-    if gzipped {
-        Box::new(BufReader::with_capacity(1 << 16, flate2::bufread::MultiGzDecoder::new(buffered)))
-    } else {
-        Box::new(buffered)
-    }
 }
 
 /// The largest WARC file downloaded from a URL (crawl files are about 1 GB).
@@ -119,7 +108,7 @@ pub fn read(
     let shown = shown.to_string();
     let file_error = |reason: String| WarcError::File { path: shown.clone(), reason };
     let file = std::fs::File::open(path).map_err(|e| file_error(e.to_string()))?;
-    let mut reader = ::warc::WarcReader::new(open_stream(file));
+    let mut reader = ::warc::WarcReader::new(crate::source::open_decompressed(file));
     let mut records = reader.stream_records();
     let mut n = 0u64;
     while let Some(record) = records.next_item() {

@@ -279,25 +279,21 @@ fn read_sources<D: Destination>(
         }
     }
 
-    let (files, discovery_errors) = source::discover(&paths);
+    let (files, discovery_errors) = source::discover_kinds(&paths);
     tracing::info!(files = files.len(), urls = urls.len(), problems = discovery_errors.len(), "sources");
     Counters::add(&opts.counters.found, files.len() + urls.len());
     for e in discovery_errors {
         dest.fail(Failure::new(e.path().display().to_string(), Stage::Read, e.to_string()));
     }
-    // Article files by their name; WARC files and record files (which is which discovery
-    // already found by their content) by their content.
-    let (mut archives, mut record_files, mut files_) = (Vec::new(), Vec::new(), Vec::new());
-    for file in files {
-        if source::has_article_extension(&file) {
-            files_.push(file);
-        } else if crate::warc::is_warc(&file) {
-            archives.push(file);
-        } else {
-            record_files.push(file);
+    let (mut articles, mut archives, mut record_files) = (Vec::new(), Vec::new(), Vec::new());
+    for (file, kind) in files {
+        match kind {
+            source::FileKind::Article => articles.push(file),
+            source::FileKind::Warc => archives.push(file),
+            source::FileKind::Records => record_files.push(file),
         }
     }
-    let files = files_;
+    let files = articles;
 
     let prepare = |path: &PathBuf| -> Result<Prepared, Failure> {
         // A read failure names the file by its absolute path, as the other outcomes do. The

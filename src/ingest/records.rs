@@ -21,7 +21,7 @@ use crate::article::{Article, SCHEMA_VERSION};
 /// object with `schema` and `id`.
 pub fn is_records(path: &Path) -> bool {
     let Ok(file) = std::fs::File::open(path) else { return false };
-    let mut reader = crate::warc::open_stream(file);
+    let mut reader = crate::source::open_decompressed(file);
     // The first line, up to a generous size: one record can be long.
     let mut line = Vec::new();
     loop {
@@ -58,7 +58,7 @@ pub(super) fn load<D: Destination>(
         }
     };
     let reanalyze = corpus.num_docs() >= MIN_CORPUS_FOR_IDF;
-    let reader = crate::warc::open_stream(file);
+    let reader = crate::source::open_decompressed(file);
     for (n, line) in reader.split(b'\n').enumerate() {
         let at = format!("{shown}:{}", n + 1);
         let line = match line {
