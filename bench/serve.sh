@@ -20,18 +20,8 @@ bench_start "${2:-}" 'kill $server 2>/dev/null || true'
 [ -z "${2:-}" ] || trap 'kill $server 2>/dev/null || true' EXIT
 server=''
 command -v wrk >/dev/null || { echo "wrk is missing: apt-get install wrk" >&2; exit 2; }
-nd=${NEWSDESK:-target/release/newsdesk}
-if [ -z "${NEWSDESK:-}" ]; then
-  echo "== building (release)" >&2
-  cargo build --release --quiet
-fi
-make_corpus "$n"
-if [ ! -f "$work/index.$n.done" ]; then
-  echo "== ingesting $n articles" >&2
-  rm -rf "$work/index"
-  "$nd" --index "$work/index" ingest "$work/corpus" >/dev/null
-  touch "$work/index.$n.done"
-fi
+use_newsdesk
+make_index "$n"
 if [ ! -f "$work/more.done" ]; then
   echo "== a second corpus of 20,000 articles for the concurrent ingest" >&2
   rm -rf "$work/more"

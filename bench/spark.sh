@@ -23,11 +23,7 @@ stop_cluster() {
   daemons=()
 }
 [ -z "${2:-}" ] || trap stop_cluster EXIT
-nd=${NEWSDESK:-target/release/newsdesk}
-if [ -z "${NEWSDESK:-}" ]; then
-  echo "== building (release)" >&2
-  cargo build --release --quiet
-fi
+use_newsdesk
 nd=$(cd "$(dirname "$nd")" && pwd)/$(basename "$nd")
 python=${PYSPARK_PYTHON:-$PWD/.venv/bin/python}
 export SPARK_HOME=${SPARK_HOME:-$("$python" -c 'import os, pyspark; print(os.path.dirname(pyspark.__file__))')}
