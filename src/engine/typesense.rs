@@ -102,12 +102,7 @@ pub fn search_params(
     let mut q: Vec<String> = Vec::new();
     let mut filter: Vec<String> = Vec::new();
     flatten(node, &mut q, &mut filter, &unsupported)?;
-    let exact = |field: &str, value: &str| -> Result<String, QueryError> {
-        if value.contains('`') {
-            return Err(unsupported("a filter value holding a backtick"));
-        }
-        Ok(format!("{field}:=`{value}`"))
-    };
+    let exact = |field: &str, value: &str| exact_filter(field, value, &unsupported);
     if let Some(c) = &filters.category {
         filter.push(exact("category", c)?);
     }
@@ -179,6 +174,19 @@ pub fn skip_in_page(offset: usize, limit: usize) -> usize {
     }
 }
 
+/// `field:=`value``: an exact match, the value quoted in backticks (so it may hold commas
+/// and spaces), which it therefore cannot hold itself.
+fn exact_filter(
+    field: &str,
+    value: &str,
+    unsupported: &dyn Fn(&str) -> QueryError,
+) -> Result<String, QueryError> {
+    if value.contains('`') {
+        return Err(unsupported("a filter value holding a backtick"));
+    }
+    Ok(format!("{field}:=`{value}`"))
+}
+
 /// Flattens `node` into Typesense's query words (`word`, `"a phrase"`, `-word`) and filters.
 fn flatten(
     node: &Node,
@@ -199,10 +207,7 @@ fn flatten(
         Node::Phrase { field: TextField::Any, .. } => Err(unsupported("a phrase with slop (~N)")),
         Node::Word { .. } | Node::Phrase { .. } => Err(unsupported("a word restricted to title: or text:")),
         Node::Keyword { field, value } => {
-            if value.contains('`') {
-                return Err(unsupported("a value holding a backtick"));
-            }
-            filter.push(format!("{field}:=`{value}`"));
+            filter.push(exact_filter(field, value, unsupported)?);
             Ok(())
         }
         Node::Boost { .. } => Err(unsupported("a boost (^N)")),
